@@ -1,0 +1,48 @@
+# chiral-relay: the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+BUILD ?= build
+JOBS ?= $(shell nproc)
+PORT ?= 4001
+RELAY_DIR ?= $(HOME)/.chiral-relay
+ARGS ?=
+
+.PHONY: all deps build run test unit interop asan bench fuzz clean
+
+all: build
+
+# Installs missing Debian packages and the interop npm lockfile (no-op when everything is present).
+deps:
+	@./scripts/install-deps.sh
+
+$(BUILD)/build.ninja:
+	@command -v cmake >/dev/null && command -v ninja >/dev/null && [ -d /usr/include/boost/asio ] || ./scripts/install-deps.sh
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
+
+build: $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: deps build
+	mkdir -p $(RELAY_DIR)
+	./$(BUILD)/chiral-relay --port $(PORT) --identity-path $(RELAY_DIR)/identity.key $(ARGS)
+
+test: deps build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 300
+
+unit: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
+
+interop: build
+	cd $(BUILD) && ctest --output-on-failure -L interop
+
+# The same suite (unit + interop) under AddressSanitizer + UndefinedBehaviorSanitizer.
+asan: deps
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCHIRAL_SANITIZE=ON
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS) --timeout 600
+
+bench: build
+	@if [ -x $(BUILD)/bench/chiral-bench ]; then ./$(BUILD)/bench/chiral-bench; else echo "no benchmarks built"; exit 1; fi
+
+clean:
+	rm -rf $(BUILD) build-asan

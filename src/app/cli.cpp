@@ -1,0 +1,72 @@
+#include "app/cli.hpp"
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <iostream>
+
+#include "app/version.hpp"
+#include "multiformats/multiaddr.hpp"
+
+namespace chiral::app {
+
+namespace {
+
+std::filesystem::path default_data_dir() {
+  const char* home = std::getenv("HOME");
+  return std::filesystem::path(home && *home ? home : ".") / ".chiral-relay";
+}
+
+// CLI11 validator: the value must parse as a multiaddr.
+struct MultiaddrValidator : CLI::Validator {
+  MultiaddrValidator() {
+    name_ = "MULTIADDR";
+    func_ = [](std::string& s) -> std::string {
+      auto m = multiformats::Multiaddr::from_string(s);
+      if (!m) return "invalid multiaddr '" + s + "': " + m.error().message();
+      return {};
+    };
+  }
+};
+
+}  // namespace
+
+ParsedCli parse_cli(int argc, char** argv) {
+  ParsedCli out;
+  Config& c = out.config;
+  c.identity_path = default_data_dir() / "identity.key";
+  c.agent_version = std::string("chiral-relay/") + kVersion;
+
+  CLI::App app{"chiral-relay: a libp2p circuit relay v2 daemon for the Chiral Network", "chiral-relay"};
+  app.option_defaults()->always_capture_default();
+  app.get_formatter()->column_width(36);
+  bool show_version = false;
+  app.add_flag("--version", show_version, "Print the version and exit");
+  app.add_option("--port", c.port, "TCP port to listen on (0 = pick a free port)")->check(CLI::Range(0, 65535));
+  const MultiaddrValidator multiaddr;
+  app.add_option("--listen", c.listen, "Listen multiaddr (repeatable); default /ip4/0.0.0.0/tcp/<port>")
+      ->check(multiaddr);
+  app.add_option("--external-address", c.external_addresses, "Public multiaddr to advertise (repeatable)")
+      ->check(multiaddr);
+  app.add_option("--identity-path", c.identity_path, "Ed25519 identity key file (created when absent)");
+  app.add_option("--agent-version", c.agent_version, "Identify agent version");
+  app.add_option("--protocol-version", c.protocol_version, "Identify protocol version");
+  app.add_flag("--verbose,-v", c.verbose, "Debug logging");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    out.exit_code = app.exit(e);
+    return out;
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "chiral-relay: " << e.what() << " (see --help)\n";
+    out.exit_code = 2;
+    return out;
+  }
+  if (show_version) {
+    std::cout << "chiral-relay " << kVersion << "\n";
+    out.exit_code = 0;
+  }
+  return out;
+}
+
+}  // namespace chiral::app

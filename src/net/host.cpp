@@ -1,0 +1,241 @@
+#include "net/host.hpp"
+
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "net/upgrade.hpp"
+
+namespace chiral::net {
+
+namespace {
+
+std::optional<tcp::endpoint> to_endpoint(const multiformats::Multiaddr& addr) {
+  auto it = addr.ip_tcp();
+  if (!it || !it->host.empty()) return std::nullopt;
+  boost::system::error_code ec;
+  asio::ip::address ip;
+  if (it->v6) {
+    asio::ip::address_v6::bytes_type b;
+    std::copy(it->ip.begin(), it->ip.end(), b.begin());
+    ip = asio::ip::address_v6(b);
+  } else {
+    asio::ip::address_v4::bytes_type b;
+    std::copy(it->ip.begin(), it->ip.begin() + 4, b.begin());
+    ip = asio::ip::address_v4(b);
+  }
+  return tcp::endpoint(ip, it->port);
+}
+
+// Interface addresses for an unspecified bind (0.0.0.0 -> every IPv4 interface address, :: -> IPv6).
+std::vector<asio::ip::address> interface_addresses(bool v6) {
+  std::vector<asio::ip::address> out;
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return out;
+  for (auto* i = list; i; i = i->ifa_next) {
+    if (!i->ifa_addr || !(i->ifa_flags & IFF_UP)) continue;
+    if (!v6 && i->ifa_addr->sa_family == AF_INET) {
+      auto* sin = reinterpret_cast<sockaddr_in*>(i->ifa_addr);
+      out.push_back(asio::ip::address_v4(ntohl(sin->sin_addr.s_addr)));
+    } else if (v6 && i->ifa_addr->sa_family == AF_INET6) {
+      auto* sin6 = reinterpret_cast<sockaddr_in6*>(i->ifa_addr);
+      asio::ip::address_v6::bytes_type b;
+      std::memcpy(b.data(), sin6->sin6_addr.s6_addr, 16);
+      asio::ip::address_v6 a(b);
+      if (a.is_link_local()) continue;  // needs a zone to be dialable
+      out.push_back(a);
+    }
+  }
+  ::freeifaddrs(list);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+}  // namespace
+
+Host::Host(asio::io_context& io, crypto::Ed25519PrivateKey key, HostConfig cfg)
+    : io_(io),
+      key_(std::move(key)),
+      peer_id_(multiformats::PeerId::from_public_key(key_.public_key())),
+      cfg_(std::move(cfg)) {}
+
+Host::~Host() = default;
+
+void Host::set_handler(std::string protocol, StreamHandler handler) {
+  if (!handlers_.contains(protocol)) protocols_.push_back(protocol);
+  handlers_[std::move(protocol)] = std::move(handler);
+}
+
+const Host::StreamHandler* Host::find_handler(std::string_view protocol) const {
+  auto it = handlers_.find(protocol);
+  return it == handlers_.end() ? nullptr : &it->second;
+}
+
+error_code Host::listen(const multiformats::Multiaddr& addr) {
+  auto ep = to_endpoint(addr);
+  if (!ep) return make_error_code(asio::error::address_family_not_supported);
+  auto acceptor = std::make_shared<tcp::acceptor>(io_);
+  error_code ec;
+  acceptor->open(ep->protocol(), ec);
+  if (ec) return ec;
+  acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (ep->address().is_v6()) acceptor->set_option(asio::ip::v6_only(true), ec);
+  acceptor->bind(*ep, ec);
+  if (ec) return ec;
+  acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return ec;
+  acceptors_.push_back(acceptor);
+  asio::co_spawn(io_, accept_loop(acceptor), asio::detached);
+  return {};
+}
+
+std::vector<multiformats::Multiaddr> Host::bound_addrs() const {
+  std::vector<multiformats::Multiaddr> out;
+  for (const auto& a : acceptors_) {
+    error_code ec;
+    auto ep = a->local_endpoint(ec);
+    if (!ec) out.push_back(to_multiaddr(ep));
+  }
+  return out;
+}
+
+std::vector<multiformats::Multiaddr> Host::listen_addrs() const {
+  std::vector<multiformats::Multiaddr> out = cfg_.external_addrs;
+  auto add = [&out](multiformats::Multiaddr m) {
+    if (std::find(out.begin(), out.end(), m) == out.end()) out.push_back(std::move(m));
+  };
+  for (const auto& a : acceptors_) {
+    error_code ec;
+    auto ep = a->local_endpoint(ec);
+    if (ec) continue;
+    if (ep.address().is_unspecified()) {
+      for (const auto& ip : interface_addresses(ep.address().is_v6())) {
+        add(to_multiaddr(tcp::endpoint(ip, ep.port())));
+      }
+    } else {
+      add(to_multiaddr(ep));
+    }
+  }
+  return out;
+}
+
+awaitable<void> Host::accept_loop(std::shared_ptr<tcp::acceptor> acceptor) {
+  asio::steady_timer backoff(io_);
+  while (!stopped_ && acceptor->is_open()) {
+    auto [ec, socket] = co_await acceptor->async_accept(use_nothrow);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || stopped_) break;
+      // EMFILE/ENFILE and friends: back off briefly, then keep accepting.
+      spdlog::warn("accept failed: {}; retrying in 100 ms", ec.message());
+      backoff.expires_after(std::chrono::milliseconds(100));
+      co_await backoff.async_wait(use_nothrow);
+      continue;
+    }
+    asio::co_spawn(io_, handle_inbound(std::move(socket)), asio::detached);
+  }
+}
+
+awaitable<void> Host::handle_inbound(tcp::socket socket) {
+  error_code ec;
+  const auto remote = socket.remote_endpoint(ec);
+  if (ec) co_return;
+  socket.set_option(tcp::no_delay(true), ec);
+  const char* stage = nullptr;
+  auto up = co_await upgrade_inbound(std::move(socket), key_, cfg_.handshake_timeout, &stage);
+  if (!up) {
+    spdlog::info("inbound {}:{}: handshake failed during {}: {}", remote.address().to_string(), remote.port(),
+                 stage ? stage : "upgrade", up.error().message());
+    co_return;
+  }
+  if (stopped_) co_return;
+  up->info.id = next_conn_id_++;
+  up->info.inbound = true;
+  auto conn = std::make_shared<Connection>(*this, std::move(up->channel), std::move(up->info), cfg_.connection);
+  register_connection(conn);
+  conn->start(std::move(up->early_plaintext));
+}
+
+awaitable<Result<ConnectionPtr>> Host::dial(const multiformats::Multiaddr& addr) {
+  auto it = addr.ip_tcp();
+  if (!it) co_return make_error_code(asio::error::address_family_not_supported);
+  auto expected = addr.peer_id();
+  tcp::socket socket(io_);
+  {
+    Watchdog wd(io_.get_executor(), cfg_.dial_timeout, [&socket] {
+      error_code ignored;
+      socket.close(ignored);
+    });
+    std::vector<tcp::endpoint> endpoints;
+    if (it->host.empty()) {
+      endpoints.push_back(*to_endpoint(addr));
+    } else {
+      tcp::resolver resolver(io_);
+      auto [rec, results] = co_await resolver.async_resolve(it->host, std::to_string(it->port), use_nothrow);
+      if (rec) co_return rec;
+      for (const auto& r : results) endpoints.push_back(r.endpoint());
+    }
+    auto [cec, ep] = co_await asio::async_connect(socket, endpoints, use_nothrow);
+    if (wd.fired()) co_return make_error_code(asio::error::timed_out);
+    if (cec) co_return cec;
+  }
+  error_code ec;
+  socket.set_option(tcp::no_delay(true), ec);
+  auto up = co_await upgrade_outbound(std::move(socket), key_, expected, cfg_.handshake_timeout);
+  if (!up) co_return up.error();
+  up->info.id = next_conn_id_++;
+  up->info.inbound = false;
+  auto conn = std::make_shared<Connection>(*this, std::move(up->channel), std::move(up->info), cfg_.connection);
+  register_connection(conn);
+  conn->start(std::move(up->early_plaintext));
+  co_return conn;
+}
+
+void Host::register_connection(const ConnectionPtr& c) {
+  const auto& info = c->info();
+  connections_[info.id] = c;
+  by_peer_[info.remote_peer].push_back(info.id);
+  spdlog::info("peer {} conn {}: connected ({} {}, muxer {})", info.remote_peer.to_base58(), info.id,
+               info.inbound ? "inbound from" : "outbound to", info.remote_addr().to_string(), info.muxer);
+  for (auto& obs : observers_) obs(c, true);
+}
+
+void Host::connection_closed(const ConnectionPtr& c) {
+  const auto& info = c->info();
+  if (connections_.erase(info.id) == 0) return;
+  auto it = by_peer_.find(info.remote_peer);
+  if (it != by_peer_.end()) {
+    std::erase(it->second, info.id);
+    if (it->second.empty()) by_peer_.erase(it);
+  }
+  for (auto& obs : observers_) obs(c, false);
+}
+
+std::vector<ConnectionPtr> Host::connections() const {
+  std::vector<ConnectionPtr> out;
+  out.reserve(connections_.size());
+  for (const auto& [id, c] : connections_) out.push_back(c);
+  return out;
+}
+
+std::vector<ConnectionPtr> Host::connections_to(const multiformats::PeerId& peer) const {
+  std::vector<ConnectionPtr> out;
+  auto it = by_peer_.find(peer);
+  if (it == by_peer_.end()) return out;
+  for (auto id : it->second) out.push_back(connections_.at(id));
+  return out;
+}
+
+void Host::stop() {
+  stopped_ = true;
+  for (auto& a : acceptors_) {
+    error_code ignored;
+    a->close(ignored);
+  }
+  for (auto& c : connections()) c->close("host shutting down", 0);
+}
+
+}  // namespace chiral::net

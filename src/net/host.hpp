@@ -1,0 +1,86 @@
+// Host: the local libp2p node. Owns the identity, TCP listeners, the set of live connections and the
+// protocol handler table; upgrades inbound and outbound TCP connections (multistream -> Noise -> Yamux).
+#pragma once
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "crypto/keys.hpp"
+#include "multiformats/multiaddr.hpp"
+#include "multiformats/peer_id.hpp"
+#include "net/asio.hpp"
+#include "net/connection.hpp"
+
+namespace chiral::net {
+
+struct HostConfig {
+  ConnectionConfig connection;
+  Clock::duration handshake_timeout = std::chrono::seconds(10);  // whole TCP -> yamux upgrade
+  Clock::duration dial_timeout = std::chrono::seconds(10);
+  std::vector<multiformats::Multiaddr> external_addrs;  // advertised before bound addresses
+};
+
+class Host {
+ public:
+  using StreamHandler = std::function<awaitable<void>(StreamPtr)>;
+  // Called when a connection is established (opened=true) and when it is gone (opened=false).
+  using ConnectionObserver = std::function<void(const ConnectionPtr&, bool opened)>;
+
+  Host(asio::io_context& io, crypto::Ed25519PrivateKey key, HostConfig cfg);
+  ~Host();
+
+  const multiformats::PeerId& peer_id() const { return peer_id_; }
+  const crypto::Ed25519PrivateKey& key() const { return key_; }
+  asio::io_context& io() { return io_; }
+  const HostConfig& config() const { return cfg_; }
+
+  void set_handler(std::string protocol, StreamHandler handler);
+  const StreamHandler* find_handler(std::string_view protocol) const;
+  const std::vector<std::string>& protocols() const { return protocols_; }
+
+  // Binds and starts accepting on a /ip4|ip6/../tcp/.. multiaddr (port 0 = ephemeral).
+  error_code listen(const multiformats::Multiaddr& addr);
+  // Addresses to advertise: external addresses first, then every bound address made concrete
+  // (0.0.0.0 / :: expanded to the host's interface addresses).
+  std::vector<multiformats::Multiaddr> listen_addrs() const;
+  // The bound socket addresses as multiaddrs (unexpanded).
+  std::vector<multiformats::Multiaddr> bound_addrs() const;
+
+  // Dials /ip4|ip6|dns4|dns6/../tcp/../p2p/<id> (the /p2p part is checked when present).
+  awaitable<Result<ConnectionPtr>> dial(const multiformats::Multiaddr& addr);
+
+  void add_observer(ConnectionObserver obs) { observers_.push_back(std::move(obs)); }
+  std::vector<ConnectionPtr> connections() const;
+  std::vector<ConnectionPtr> connections_to(const multiformats::PeerId& peer) const;
+  std::size_t connection_count() const { return connections_.size(); }
+  std::size_t connected_peer_count() const { return by_peer_.size(); }
+
+  // Stops listening and closes every connection with GoAway.
+  void stop();
+
+  // Called by Connection::teardown.
+  void connection_closed(const ConnectionPtr& c);
+
+ private:
+  awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor);
+  awaitable<void> handle_inbound(tcp::socket socket);
+  void register_connection(const ConnectionPtr& c);
+
+  asio::io_context& io_;
+  crypto::Ed25519PrivateKey key_;
+  multiformats::PeerId peer_id_;
+  HostConfig cfg_;
+  std::map<std::string, StreamHandler, std::less<>> handlers_;
+  std::vector<std::string> protocols_;
+  std::vector<std::shared_ptr<tcp::acceptor>> acceptors_;
+  std::unordered_map<std::uint64_t, ConnectionPtr> connections_;
+  std::unordered_map<multiformats::PeerId, std::vector<std::uint64_t>> by_peer_;
+  std::vector<ConnectionObserver> observers_;
+  std::uint64_t next_conn_id_ = 1;
+  bool stopped_ = false;
+};
+
+}  // namespace chiral::net

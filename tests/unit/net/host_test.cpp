@@ -1,0 +1,227 @@
+// In-process tests of the network layer: two hosts over loopback TCP (upgrade, identify, ping, streams,
+// flow control, identify push), with everything on one io_context.
+#include <gtest/gtest.h>
+
+#include "net/host.hpp"
+#include "services/identify_service.hpp"
+#include "services/ping_service.hpp"
+
+using namespace chiral;
+using namespace chiral::net;
+
+namespace {
+
+struct Node {
+  Node(asio::io_context& io, HostConfig cfg = {})
+      : host(io, crypto::Ed25519PrivateKey::generate(), std::move(cfg)),
+        identify(host, peers, {"test/1.0", "/chiral/relay/1.0.0", false}),
+        ping(host) {}
+  multiformats::Multiaddr listen() {
+    EXPECT_FALSE(host.listen(*multiformats::Multiaddr::from_string("/ip4/127.0.0.1/tcp/0")));
+    return host.bound_addrs().front().with_p2p(host.peer_id());
+  }
+  Host host;
+  services::PeerStore peers;
+  services::IdentifyService identify;
+  services::PingService ping;
+};
+
+// Runs `body` as a coroutine on `io` and drives the loop until it finishes (or the test times out).
+template <class F>
+void run(asio::io_context& io, F body, std::chrono::seconds limit = std::chrono::seconds(20)) {
+  bool finished = false;
+  asio::co_spawn(io, [&]() -> awaitable<void> {
+    co_await body();
+    finished = true;
+    io.stop();
+  }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
+  io.run_for(limit);
+  io.restart();
+  ASSERT_TRUE(finished) << "test coroutine did not finish in time";
+}
+
+TEST(Host, DialIdentifyPing) {
+  asio::io_context io;
+  Node a(io), b(io);
+  auto addr = b.listen();
+  run(io, [&]() -> awaitable<void> {
+    auto conn = co_await a.host.dial(addr);
+    EXPECT_TRUE(conn) << conn.error().message();
+    if (!conn) co_return;
+    EXPECT_EQ((*conn)->remote_peer(), b.host.peer_id());
+    EXPECT_EQ((*conn)->info().muxer, "/yamux/1.0.0");
+    auto info = co_await a.identify.identify(*conn);
+    EXPECT_TRUE(info) << info.error().message();
+    if (!info) co_return;
+    EXPECT_EQ(info->agent_version, "test/1.0");
+    EXPECT_EQ(info->protocol_version, "/chiral/relay/1.0.0");
+    EXPECT_EQ(info->public_key, b.host.key().public_key().to_protobuf());
+    EXPECT_NE(std::find(info->protocols.begin(), info->protocols.end(), "/ipfs/ping/1.0.0"), info->protocols.end());
+    auto observed = multiformats::Multiaddr::from_bytes(info->observed_addr);
+    EXPECT_TRUE(observed);
+    if (observed) { EXPECT_EQ(observed->to_string(), (*conn)->info().local_addr().to_string()); }
+    auto rtts = co_await a.ping.ping(*conn, 5, std::chrono::seconds(5));
+    EXPECT_TRUE(rtts);
+    if (rtts) { EXPECT_EQ(rtts->size(), 5u); }
+    EXPECT_EQ(b.host.connected_peer_count(), 1u);
+  });
+}
+
+TEST(Host, WrongExpectedPeerIdIsRejected) {
+  asio::io_context io;
+  Node a(io), b(io);
+  auto addr = b.listen().without_p2p().with_p2p(a.host.peer_id());  // not b's id
+  run(io, [&]() -> awaitable<void> {
+    auto conn = co_await a.host.dial(addr);
+    EXPECT_FALSE(conn);
+  });
+}
+
+TEST(Host, LargeTransferWithFlowControlBothWays) {
+  asio::io_context io;
+  Node a(io), b(io);
+  constexpr std::size_t kSize = 8 * 1024 * 1024;  // 32x the yamux window
+  b.host.set_handler("/test/echo", [](StreamPtr s) -> awaitable<void> {
+    std::vector<std::uint8_t> buf(32 * 1024);
+    for (;;) {
+      auto n = co_await s->read_some(buf);
+      if (!n) break;
+      if (co_await s->write({buf.data(), *n})) co_return;
+    }
+    s->close_write();
+  });
+  auto addr = b.listen();
+  run(io, [&]() -> awaitable<void> {
+    auto conn = co_await a.host.dial(addr);
+    EXPECT_TRUE(conn);
+    if (!conn) co_return;
+    auto s = co_await (*conn)->open_stream("/test/echo");
+    EXPECT_TRUE(s);
+    if (!s) co_return;
+    auto stream = *s;
+    Bytes payload(kSize);
+    for (std::size_t i = 0; i < kSize; ++i) payload[i] = static_cast<std::uint8_t>(i * 7 + (i >> 13));
+    // Writer and reader run concurrently: neither side may deadlock on the windows.
+    asio::co_spawn(io, [stream, &payload]() -> awaitable<void> {
+      EXPECT_FALSE(co_await stream->write(payload));
+      stream->close_write();
+    }, asio::detached);
+    auto back = co_await stream->read_to_end(kSize + 1);
+    EXPECT_TRUE(back);
+    if (back) { EXPECT_TRUE(*back == payload); }
+  }, std::chrono::seconds(60));
+}
+
+TEST(Host, SlowReaderBoundsBuffering) {
+  asio::io_context io;
+  Node a(io), b(io);
+  StreamPtr held;
+  b.host.set_handler("/test/sink", [&held](StreamPtr s) -> awaitable<void> {
+    held = s;  // never reads
+    co_return;
+  });
+  auto addr = b.listen();
+  run(io, [&]() -> awaitable<void> {
+    auto conn = co_await a.host.dial(addr);
+    EXPECT_TRUE(conn);
+    if (!conn) co_return;
+    auto s = co_await (*conn)->open_stream("/test/sink");
+    EXPECT_TRUE(s);
+    if (!s) co_return;
+    auto stream = *s;
+    bool wrote_all = false;
+    asio::co_spawn(io, [stream, &wrote_all]() -> awaitable<void> {
+      Bytes chunk(4 * 1024 * 1024);
+      co_await stream->write(chunk);
+      wrote_all = true;
+    }, asio::detached);
+    asio::steady_timer t(io, std::chrono::milliseconds(500));
+    co_await t.async_wait(use_nothrow);
+    EXPECT_FALSE(wrote_all);  // blocked by the receiver's window
+    EXPECT_TRUE(held);
+    if (!held) co_return;
+    // The receiver buffered at most one window (256 KiB) for the stream.
+    EXPECT_LE(held->buffered(), 256u * 1024);
+    EXPECT_GT(held->buffered(), 0u);
+    stream->reset();
+  });
+}
+
+TEST(Host, StreamsAreFreedAfterUse) {
+  asio::io_context io;
+  Node a(io), b(io);
+  auto addr = b.listen();
+  run(io, [&]() -> awaitable<void> {
+    auto conn = co_await a.host.dial(addr);
+    EXPECT_TRUE(conn);
+    if (!conn) co_return;
+    for (int i = 0; i < 200; ++i) {
+      auto rtts = co_await a.ping.ping(*conn, 1, std::chrono::seconds(5));
+      EXPECT_TRUE(rtts);
+    }
+    asio::steady_timer t(io, std::chrono::milliseconds(200));
+    co_await t.async_wait(use_nothrow);
+    EXPECT_EQ((*conn)->stream_count(), 0u);
+    for (auto& c : b.host.connections()) EXPECT_EQ(c->stream_count(), 0u);
+  });
+}
+
+TEST(Host, IdentifyPushOnAddressChange) {
+  asio::io_context io;
+  Node a(io), b(io);
+  auto addr = b.listen();
+  run(io, [&]() -> awaitable<void> {
+    auto conn = co_await a.host.dial(addr);
+    EXPECT_TRUE(conn);
+    if (!conn) co_return;
+    // b learns a's (empty) listen addrs by identifying it, then a gains a listener and pushes.
+    auto b_conns = b.host.connections();
+    EXPECT_EQ(b_conns.size(), 1u);
+    auto first = co_await b.identify.identify(b_conns.front());
+    EXPECT_TRUE(first);
+    if (!first) co_return;
+    EXPECT_TRUE(first->listen_addrs.empty());
+    EXPECT_FALSE(a.host.listen(*multiformats::Multiaddr::from_string("/ip4/127.0.0.1/tcp/0")));
+    a.identify.push_to_all();
+    const auto want = a.host.bound_addrs().front().bytes();
+    for (int i = 0; i < 100; ++i) {
+      const auto* known = b.peers.find(a.host.peer_id());
+      if (known && std::find(known->listen_addrs.begin(), known->listen_addrs.end(), want) != known->listen_addrs.end()) {
+        co_return;
+      }
+      asio::steady_timer t(io, std::chrono::milliseconds(20));
+      co_await t.async_wait(use_nothrow);
+    }
+    ADD_FAILURE() << "identify push did not deliver the new address";
+  });
+}
+
+TEST(Host, KeepAliveDetectsDeadPeer) {
+  asio::io_context io;
+  HostConfig fast;
+  fast.connection.keepalive_interval = std::chrono::milliseconds(100);
+  fast.connection.keepalive_timeout = std::chrono::milliseconds(200);
+  Node a(io, fast);
+  // A TCP listener that completes the upgrade is needed to reach yamux; use b but freeze its loop by
+  // closing b's side abruptly at the socket level instead: b stops, a must notice.
+  Node b(io);
+  auto addr = b.listen();
+  run(io, [&]() -> awaitable<void> {
+    auto conn = co_await a.host.dial(addr);
+    EXPECT_TRUE(conn);
+    if (!conn) co_return;
+    asio::steady_timer t(io, std::chrono::milliseconds(400));
+    co_await t.async_wait(use_nothrow);
+    EXPECT_FALSE((*conn)->closed());  // pings answered
+    EXPECT_GT((*conn)->last_rtt().count(), 0);
+    b.host.stop();
+    for (int i = 0; i < 50 && !(*conn)->closed(); ++i) {
+      t.expires_after(std::chrono::milliseconds(50));
+      co_await t.async_wait(use_nothrow);
+    }
+    EXPECT_TRUE((*conn)->closed());
+    EXPECT_EQ(a.host.connection_count(), 0u);
+  });
+}
+
+}  // namespace
