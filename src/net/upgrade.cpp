@@ -26,7 +26,13 @@ awaitable<Result<Upgraded>> upgrade(tcp::socket socket, const crypto::Ed25519Pri
   {
     RawIo io(ch);
     const std::vector<std::string> security{std::string(kNoiseProtocolId)};
-    auto r = inbound ? co_await negotiate_inbound(io, security) : co_await negotiate_outbound(io, security);
+    // (no co_await inside ?: — GCC 12 miscompiles it)
+    Result<std::string> r = make_error_code(CoreError::invalid_argument);
+    if (inbound) {
+      r = co_await negotiate_inbound(io, security);
+    } else {
+      r = co_await negotiate_outbound(io, security);
+    }
     if (!r) co_return timed(r.error());
   }
 
@@ -63,7 +69,12 @@ awaitable<Result<Upgraded>> upgrade(tcp::socket socket, const crypto::Ed25519Pri
   if (muxer.empty()) {
     SecurePlainIo io(ch);
     const std::vector<std::string> muxers{std::string(kYamuxProtocolId)};
-    auto r = inbound ? co_await negotiate_inbound(io, muxers) : co_await negotiate_outbound(io, muxers);
+    Result<std::string> r = make_error_code(CoreError::invalid_argument);
+    if (inbound) {
+      r = co_await negotiate_inbound(io, muxers);
+    } else {
+      r = co_await negotiate_outbound(io, muxers);
+    }
     if (!r) co_return timed(r.error());
     muxer = *r;
     early_plaintext = io.take_pending();

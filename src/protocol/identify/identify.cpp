@@ -31,9 +31,10 @@ const boost::system::error_category& identify_category() noexcept {
 
 Bytes encode(const Info& info) {
   pb::Identify msg;
-  msg.set_protocolversion(info.protocol_version);
-  msg.set_agentversion(info.agent_version);
-  msg.set_publickey(info.public_key.data(), info.public_key.size());
+  // Empty scalars are left out: a second message (or a push) must not blank what the first one said.
+  if (!info.protocol_version.empty()) msg.set_protocolversion(info.protocol_version);
+  if (!info.agent_version.empty()) msg.set_agentversion(info.agent_version);
+  if (!info.public_key.empty()) msg.set_publickey(info.public_key.data(), info.public_key.size());
   for (const auto& p : info.protocols) msg.add_protocols(p);
   if (!info.observed_addr.empty()) msg.set_observedaddr(info.observed_addr.data(), info.observed_addr.size());
   if (!info.signed_peer_record.empty()) {

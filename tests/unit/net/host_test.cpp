@@ -26,6 +26,18 @@ struct Node {
   services::PingService ping;
 };
 
+// Polls `cond` every 10 ms for up to `limit`.
+template <class Cond>
+awaitable<bool> wait_until(Cond cond, std::chrono::milliseconds limit = std::chrono::milliseconds(3000)) {
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  for (auto waited = std::chrono::milliseconds(0); waited < limit; waited += std::chrono::milliseconds(10)) {
+    if (cond()) co_return true;
+    t.expires_after(std::chrono::milliseconds(10));
+    co_await t.async_wait(use_nothrow);
+  }
+  co_return cond();
+}
+
 // Runs `body` as a coroutine on `io` and drives the loop until it finishes (or the test times out).
 template <class F>
 void run(asio::io_context& io, F body, std::chrono::seconds limit = std::chrono::seconds(20)) {
@@ -175,8 +187,9 @@ TEST(Host, IdentifyPushOnAddressChange) {
     EXPECT_TRUE(conn);
     if (!conn) co_return;
     // b learns a's (empty) listen addrs by identifying it, then a gains a listener and pushes.
+    EXPECT_TRUE(co_await wait_until([&] { return b.host.connection_count() == 1; }));
     auto b_conns = b.host.connections();
-    EXPECT_EQ(b_conns.size(), 1u);
+    if (b_conns.size() != 1) co_return;
     auto first = co_await b.identify.identify(b_conns.front());
     EXPECT_TRUE(first);
     if (!first) co_return;
@@ -196,31 +209,78 @@ TEST(Host, IdentifyPushOnAddressChange) {
   });
 }
 
-TEST(Host, KeepAliveDetectsDeadPeer) {
+// A TCP proxy that forwards bytes until frozen, then swallows them while keeping both sockets open:
+// the peer looks alive to TCP but never answers.
+class BlackholeProxy {
+ public:
+  BlackholeProxy(asio::io_context& io, tcp::endpoint target) : io_(io), acceptor_(io, {asio::ip::make_address("127.0.0.1"), 0}), target_(target) {
+    asio::co_spawn(io_, accept(), asio::detached);
+  }
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  void freeze() { frozen_ = true; }
+
+ private:
+  awaitable<void> accept() {
+    auto [ec, in] = co_await acceptor_.async_accept(use_nothrow);
+    if (ec) co_return;
+    auto a = std::make_shared<tcp::socket>(std::move(in));
+    auto b = std::make_shared<tcp::socket>(io_);
+    auto [cec] = co_await b->async_connect(target_, use_nothrow);
+    if (cec) co_return;
+    asio::co_spawn(io_, pump(a, b), asio::detached);
+    asio::co_spawn(io_, pump(b, a), asio::detached);
+  }
+  awaitable<void> pump(std::shared_ptr<tcp::socket> from, std::shared_ptr<tcp::socket> to) {
+    std::vector<std::uint8_t> buf(65536);
+    for (;;) {
+      auto [ec, n] = co_await from->async_read_some(asio::buffer(buf), use_nothrow);
+      if (ec) co_return;
+      if (frozen_) continue;
+      auto [wec, wn] = co_await asio::async_write(*to, asio::buffer(buf.data(), n), use_nothrow);
+      if (wec) co_return;
+    }
+  }
+  asio::io_context& io_;
+  tcp::acceptor acceptor_;
+  tcp::endpoint target_;
+  bool frozen_ = false;
+};
+
+TEST(Host, KeepAliveDetectsUnresponsivePeer) {
   asio::io_context io;
   HostConfig fast;
   fast.connection.keepalive_interval = std::chrono::milliseconds(100);
-  fast.connection.keepalive_timeout = std::chrono::milliseconds(200);
-  Node a(io, fast);
-  // A TCP listener that completes the upgrade is needed to reach yamux; use b but freeze its loop by
-  // closing b's side abruptly at the socket level instead: b stops, a must notice.
-  Node b(io);
+  fast.connection.keepalive_timeout = std::chrono::milliseconds(300);
+  Node a(io, fast), b(io);
+  b.listen();
+  BlackholeProxy proxy(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), b.host.bound_addrs().front().ip_tcp()->port));
+  auto via_proxy = multiformats::Multiaddr::from_ip_tcp("127.0.0.1", proxy.port())->with_p2p(b.host.peer_id());
+  run(io, [&]() -> awaitable<void> {
+    auto conn = co_await a.host.dial(via_proxy);
+    EXPECT_TRUE(conn);
+    if (!conn) co_return;
+    asio::steady_timer t(io, std::chrono::milliseconds(400));
+    co_await t.async_wait(use_nothrow);
+    EXPECT_FALSE((*conn)->closed());  // pings answered through the proxy
+    EXPECT_GT((*conn)->last_rtt().count(), 0);
+    proxy.freeze();
+    EXPECT_TRUE(co_await wait_until([&] { return (*conn)->closed(); }, std::chrono::milliseconds(2000)));
+    EXPECT_EQ(a.host.connection_count(), 0u);
+  });
+}
+
+TEST(Host, GracefulStopClosesPeers) {
+  asio::io_context io;
+  Node a(io), b(io);
   auto addr = b.listen();
   run(io, [&]() -> awaitable<void> {
     auto conn = co_await a.host.dial(addr);
     EXPECT_TRUE(conn);
     if (!conn) co_return;
-    asio::steady_timer t(io, std::chrono::milliseconds(400));
-    co_await t.async_wait(use_nothrow);
-    EXPECT_FALSE((*conn)->closed());  // pings answered
-    EXPECT_GT((*conn)->last_rtt().count(), 0);
-    b.host.stop();
-    for (int i = 0; i < 50 && !(*conn)->closed(); ++i) {
-      t.expires_after(std::chrono::milliseconds(50));
-      co_await t.async_wait(use_nothrow);
-    }
-    EXPECT_TRUE((*conn)->closed());
-    EXPECT_EQ(a.host.connection_count(), 0u);
+    EXPECT_TRUE(co_await wait_until([&] { return b.host.connection_count() == 1; }));
+    b.host.stop();  // GoAway to every peer
+    EXPECT_TRUE(co_await wait_until([&] { return (*conn)->closed(); }));
+    EXPECT_EQ(b.host.connection_count(), 0u);
   });
 }
 
