@@ -50,6 +50,10 @@ ParsedCli parse_cli(int argc, char** argv) {
   app.add_option("--identity-path", c.identity_path, "Ed25519 identity key file (created when absent)");
   app.add_option("--agent-version", c.agent_version, "Identify agent version");
   app.add_option("--protocol-version", c.protocol_version, "Identify protocol version");
+  double handshake_timeout_s = std::chrono::duration<double>(c.handshake_timeout).count();
+  app.add_option("--handshake-timeout", handshake_timeout_s,
+                 "Seconds a new connection has to finish multistream + Noise + muxer negotiation")
+      ->check(CLI::Range(0.05, 600.0));
   app.add_flag("--verbose,-v", c.verbose, "Debug logging");
 
   try {
@@ -62,6 +66,7 @@ ParsedCli parse_cli(int argc, char** argv) {
     out.exit_code = 2;
     return out;
   }
+  c.handshake_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(handshake_timeout_s * 1000));
   if (show_version) {
     std::cout << "chiral-relay " << kVersion << "\n";
     out.exit_code = 0;
