@@ -42,7 +42,7 @@ asan: deps
 	  ctest --output-on-failure -j $(JOBS) --timeout 600
 
 bench: build
-	@if [ -x $(BUILD)/bench/chiral-bench ]; then ./$(BUILD)/bench/chiral-bench; else echo "no benchmarks built"; exit 1; fi
+	BUILD=$(BUILD) ./bench/run.sh
 
 clean:
 	rm -rf $(BUILD) build-asan

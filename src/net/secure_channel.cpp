@@ -8,11 +8,13 @@
 namespace chiral::net {
 
 namespace {
-// Room for two maximal frames with their length prefixes: reads are large and compaction is rare.
+// An idle connection holds a small buffer; the first frame that does not fit grows it to room for two
+// maximal frames with their length prefixes, so bulk reads are large and compaction is rare.
+constexpr std::size_t kInitialReadBuffer = 4096;
 constexpr std::size_t kReadBufferSize = 2 * (kNoiseMaxFrame + 2);
 }  // namespace
 
-SecureChannel::SecureChannel(tcp::socket socket) : socket_(std::move(socket)), in_(kReadBufferSize) {}
+SecureChannel::SecureChannel(tcp::socket socket) : socket_(std::move(socket)), in_(kInitialReadBuffer) {}
 
 void SecureChannel::close() {
   error_code ignored;
@@ -22,7 +24,8 @@ void SecureChannel::close() {
 
 awaitable<error_code> SecureChannel::fill(std::size_t need) {
   if (end_ - begin_ >= need) co_return error_code{};
-  if (need > in_.size()) co_return make_error_code(CoreError::too_large);
+  if (need > kReadBufferSize) co_return make_error_code(CoreError::too_large);
+  if (need > in_.size()) in_.resize(kReadBufferSize);
   if (in_.size() - begin_ < need) {  // not enough room after begin_: compact
     std::memmove(in_.data(), in_.data() + begin_, end_ - begin_);
     end_ -= begin_;
@@ -56,7 +59,7 @@ void SecureChannel::unread_raw(BytesView data) {
                  in_.begin() + static_cast<std::ptrdiff_t>(end_));
   end_ = rebuilt.size();
   begin_ = 0;
-  rebuilt.resize(std::max(rebuilt.size(), kReadBufferSize));
+  rebuilt.resize(std::max(rebuilt.size(), in_.size()));
   in_ = std::move(rebuilt);
 }
 
