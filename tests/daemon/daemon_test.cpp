@@ -3,16 +3,20 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
+#include <map>
 #include <random>
+#include <set>
 
 #include "core/uvarint.hpp"
 #include "daemon_process.hpp"
 #include "net/host.hpp"
 #include "proto/noise.pb.h"
 #include "protocol/multistream/dialer.hpp"
+#include "protocol/multistream/message.hpp"
 #include "protocol/noise/handshake_state.hpp"
 #include "protocol/noise/libp2p_handshake.hpp"
 #include "protocol/yamux/frame.hpp"
+#include "protocol/yamux/session.hpp"
 #include "services/identify_service.hpp"
 #include "services/ping_service.hpp"
 
@@ -65,6 +69,7 @@ class RawClient {
     }
     return true;
   }
+  Bytes take_all() { return take(buf_.size()); }
   Bytes take(std::size_t n) {
     Bytes out(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(n));
     buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(n));
@@ -269,6 +274,84 @@ TEST_F(Daemon, YamuxFrameWithBadVersion) {
   c.send(frame);
   EXPECT_TRUE(c.closed_by_peer(std::chrono::seconds(3)));
   EXPECT_NE(daemon_->wait_for_log("closed: yamux protocol error: .*version"), "") << daemon_->log();
+}
+
+// Collects what a hand-driven yamux client session receives.
+struct Collector : yamux::Handler {
+  std::map<std::uint32_t, Bytes> data;
+  std::set<std::uint32_t> opened;
+  void on_stream_opened(std::uint32_t id) override { opened.insert(id); }
+  void on_data(std::uint32_t id, BytesView d) override { append(data[id], d); }
+  void on_remote_close(std::uint32_t) override {}
+  void on_stream_reset(std::uint32_t) override {}
+  void on_send_window(std::uint32_t) override {}
+  void on_go_away(std::uint32_t) override {}
+};
+
+// go/rust "lazy" dialers send the multistream header, their proposal and protocol data in one go, at
+// both the connection and the stream level. Nothing sent early may be lost.
+TEST_F(Daemon, LazyDialerDataIsNotDropped) {
+  RawClient c(daemon_->port());
+  auto identity = crypto::Ed25519PrivateKey::generate();
+  noise::Libp2pHandshake hs(noise::Role::initiator, identity, {"/yamux/1.0.0"});
+  auto step = hs.on_start();
+  ASSERT_TRUE(step);
+  // Connection level: header + "/noise" + Noise message 1 in a single write.
+  Bytes first;
+  multistream::append_message(first, multistream::kProtocolId);
+  multistream::append_message(first, "/noise");
+  append(first, step->send);
+  c.send(first);
+  const Bytes echo = multistream::encode_message(multistream::kProtocolId);
+  const Bytes noise_echo = multistream::encode_message("/noise");
+  ASSERT_TRUE(c.read_at_least(echo.size() + noise_echo.size()));
+  EXPECT_EQ(c.take(echo.size()), echo);
+  EXPECT_EQ(c.take(noise_echo.size()), noise_echo);
+  auto msg2 = c.read_noise_message();
+  ASSERT_TRUE(msg2);
+  step = hs.on_message(*msg2);
+  ASSERT_TRUE(step && step->done);
+  c.send(step->send);
+  auto session = hs.finish();
+  ASSERT_TRUE(session);
+
+  // Stream level: SYN + header + "/ipfs/ping/1.0.0" + a 32-byte ping, all in the first data frame.
+  Collector got;
+  yamux::Session mux(yamux::Role::client, {}, got);
+  auto id = mux.open_stream();
+  ASSERT_TRUE(id);
+  Bytes payload;
+  multistream::append_message(payload, multistream::kProtocolId);
+  multistream::append_message(payload, "/ipfs/ping/1.0.0");
+  Bytes ping(32);
+  for (std::size_t i = 0; i < ping.size(); ++i) ping[i] = static_cast<std::uint8_t>(i * 3 + 1);
+  append(payload, ping);
+  Bytes plain;
+  ASSERT_EQ(mux.write(*id, payload, plain), payload.size());
+  Bytes wire;
+  ASSERT_TRUE(noise::encrypt_frames(session->send, plain, wire));
+  c.send(wire);
+
+  Bytes expected;
+  multistream::append_message(expected, multistream::kProtocolId);
+  multistream::append_message(expected, "/ipfs/ping/1.0.0");
+  append(expected, ping);
+  noise::FrameDecoder dec(std::move(session->recv));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (got.data[*id].size() < expected.size() && std::chrono::steady_clock::now() < deadline) {
+    if (!c.read_at_least(1, std::chrono::milliseconds(200))) continue;
+    Bytes in = c.take_all();
+    BytesView rest = in;
+    while (!rest.empty()) {
+      auto out = dec.decode(rest);
+      ASSERT_TRUE(out) << out.error().message();
+      rest = rest.subspan(out->consumed);
+      if (out->has_frame) {
+        ASSERT_FALSE(mux.receive(out->plaintext));
+      }
+    }
+  }
+  EXPECT_EQ(got.data[*id], expected);
 }
 
 TEST(DaemonIdentity, RestartKeepsPeerIdAndCorruptFileStopsStartup) {
