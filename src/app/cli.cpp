@@ -50,6 +50,22 @@ ParsedCli parse_cli(int argc, char** argv) {
   app.add_option("--identity-path", c.identity_path, "Ed25519 identity key file (created when absent)");
   app.add_option("--agent-version", c.agent_version, "Identify agent version");
   app.add_option("--protocol-version", c.protocol_version, "Identify protocol version");
+  auto& rl = c.relay;
+  std::uint64_t ttl_s = static_cast<std::uint64_t>(rl.reservation_ttl.count());
+  std::uint64_t duration_s = static_cast<std::uint64_t>(rl.circuit_duration.count());
+  app.add_option("--max-reservations", rl.max_reservations, "Maximum concurrent reservations (0 = unlimited)");
+  app.add_option("--max-reservations-per-ip", rl.max_reservations_per_ip,
+                 "Maximum reservations from one IP address (0 = unlimited)");
+  app.add_option("--max-circuits", rl.max_circuits, "Maximum concurrent relayed circuits in total (0 = unlimited)");
+  app.add_option("--max-circuits-per-peer", rl.max_circuits_per_peer,
+                 "Maximum concurrent circuits a peer takes part in (0 = unlimited)");
+  app.add_option("--reservation-ttl", ttl_s, "Reservation lifetime in seconds (0 = no expiry)");
+  app.add_option("--circuit-duration", duration_s, "Circuit lifetime in seconds (0 = unlimited)");
+  app.add_option("--circuit-data-limit", rl.circuit_data_bytes,
+                 "Bytes a circuit may carry in each direction (0 = unlimited)");
+  app.add_option("--auth-tokens-file", c.auth_tokens_file,
+                 "Require /chiral/relay-auth/1.0.0 with one of these tokens (one per line) before RESERVE")
+      ->check(CLI::ExistingFile);
   double handshake_timeout_s = std::chrono::duration<double>(c.handshake_timeout).count();
   app.add_option("--handshake-timeout", handshake_timeout_s,
                  "Seconds a new connection has to finish multistream + Noise + muxer negotiation")
@@ -66,6 +82,8 @@ ParsedCli parse_cli(int argc, char** argv) {
     out.exit_code = 2;
     return out;
   }
+  rl.reservation_ttl = std::chrono::seconds(ttl_s);
+  rl.circuit_duration = std::chrono::seconds(duration_s);
   c.handshake_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(handshake_timeout_s * 1000));
   if (show_version) {
     std::cout << "chiral-relay " << kVersion << "\n";

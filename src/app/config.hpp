@@ -8,18 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "relay/policy.hpp"
+
 namespace chiral::app {
 
-struct RelayLimits {
-  std::uint32_t max_reservations = 128;          // 0 = unlimited
-  std::uint32_t max_reservations_per_peer = 1;
-  std::uint32_t max_reservations_per_ip = 8;
-  std::uint32_t max_circuits = 16;               // total
-  std::uint32_t max_circuits_per_peer = 4;
-  std::uint32_t reservation_ttl_seconds = 3600;
-  std::uint32_t circuit_duration_seconds = 120;
-  std::uint64_t circuit_data_bytes = 131072;     // per direction
-};
 
 struct Config {
   // Network
@@ -32,7 +24,8 @@ struct Config {
   std::filesystem::path metrics_file;            // empty = none
   std::filesystem::path acl_file;                // empty = none
   // Relay and AutoNAT (filled by later issues; defaults are the documented ones)
-  RelayLimits relay;
+  relay::Limits relay;                           // reservation/circuit caps (0 = unlimited)
+  std::filesystem::path auth_tokens_file;        // /chiral/relay-auth/1.0.0 gate, empty = off
   bool autonat = true;
   bool autonat_allow_private = false;
   std::string prometheus_listen;                 // "ADDR:PORT", empty = off

@@ -12,6 +12,7 @@
 #include "services/identify_service.hpp"
 #include "services/peer_store.hpp"
 #include "services/ping_service.hpp"
+#include "services/relay_service.hpp"
 
 using namespace chiral;
 
@@ -38,6 +39,19 @@ int run(const app::Config& cfg) {
   services::PeerStore peers;
   services::IdentifyService identify(host, peers, {cfg.agent_version, cfg.protocol_version});
   services::PingService ping(host);
+  services::RelayService relay(host, services::RelayConfig{cfg.relay});
+  std::optional<services::AuthService> auth;
+  if (!cfg.auth_tokens_file.empty()) {
+    std::vector<std::string> tokens;
+    try {
+      tokens = services::load_auth_tokens(cfg.auth_tokens_file);
+    } catch (const std::runtime_error& e) {
+      throw app::StartupError(e.what());
+    }
+    auth.emplace(host, std::move(tokens));
+    relay.set_auth(&*auth);
+    spdlog::info("reservations require /chiral/relay-auth/1.0.0 ({} token(s) loaded)", auth->token_count());
+  }
 
   std::vector<std::string> listen = cfg.listen;
   if (listen.empty()) listen.push_back("/ip4/0.0.0.0/tcp/" + std::to_string(cfg.port));
@@ -50,10 +64,18 @@ int run(const app::Config& cfg) {
     spdlog::info("listening on {}", a.with_p2p(peer_id).to_string());
   }
 
+  const auto& rl = cfg.relay;
+  spdlog::info("relay limits: {} reservations ({} per IP, ttl {} s), {} circuits ({} per peer), circuit limit "
+               "{} s and {} bytes per direction (0 = unlimited)",
+               rl.max_reservations, rl.max_reservations_per_ip, rl.reservation_ttl.count(), rl.max_circuits,
+               rl.max_circuits_per_peer, rl.circuit_duration.count(), rl.circuit_data_bytes);
+  (void)relay.reservation_addrs();  // warns now if reservations would carry only private addresses
+
   net::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    relay.stop();
     host.stop();
     // Give GoAway frames a moment to leave, then stop the loop.
     auto timer = std::make_shared<net::asio::steady_timer>(io, std::chrono::milliseconds(300));

@@ -92,7 +92,7 @@ bool IdentifyService::accept_info(const Connection& conn, const identify::Info& 
 }
 
 awaitable<Result<identify::Info>> IdentifyService::identify(ConnectionPtr conn) {
-  auto s = co_await conn->open_stream(std::string(identify::kProtocolId));
+  auto s = co_await conn->open_stream(identify::kProtocolId);
   if (!s) co_return s.error();
   auto stream = *s;
   Watchdog wd(conn->executor(), cfg_.timeout, [stream] { stream->reset(); });
@@ -125,7 +125,7 @@ awaitable<void> IdentifyService::push(ConnectionPtr conn) {
                    known->protocols.end()) {
     co_return;  // the peer told us it does not take pushes
   }
-  auto s = co_await conn->open_stream(std::string(identify::kPushProtocolId));
+  auto s = co_await conn->open_stream(identify::kPushProtocolId);
   if (!s) co_return;
   auto stream = *s;
   Watchdog wd(conn->executor(), cfg_.timeout, [stream] { stream->reset(); });

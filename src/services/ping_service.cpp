@@ -39,7 +39,7 @@ awaitable<void> PingService::serve(StreamPtr s) {
 
 awaitable<Result<std::vector<Clock::duration>>> PingService::ping(ConnectionPtr conn, std::size_t count,
                                                                   Clock::duration timeout) {
-  auto s = co_await conn->open_stream(std::string(ping::kProtocolId));
+  auto s = co_await conn->open_stream(ping::kProtocolId);
   if (!s) co_return s.error();
   auto stream = *s;
   Watchdog wd(conn->executor(), timeout, [stream] { stream->reset(); });

@@ -204,13 +204,26 @@ export async function runProcess (bin, args = [], { timeoutMs = 30_000, env, cwd
   return { ...info, stdout: child.raw.stdout, stderr: child.raw.stderr, lines: child.lines, output: child.output, ms: Date.now() - t }
 }
 
-export function dumpDaemonOutput (maxLines = 200) {
-  for (const d of daemons) {
+/**
+ * Print the last maxLines lines of every daemon started so far (or of `only`, an array of daemon
+ * handles) to stderr. Daemons passed to forgetDaemon() are left out.
+ */
+export function dumpDaemonOutput (maxLines = 200, only) {
+  for (const d of only ?? daemons) {
     const lines = d.lines.slice(-maxLines)
     console.error(`--- ${d.label} (${d.binaryPath} ${d.args.join(' ')}) ${fmtExit(d.exitInfo)}; last ${lines.length} of ${d.lines.length} lines ---`)
     for (const l of lines) console.error(`[${l.stream} +${l.t}ms] ${l.line}`)
     console.error(`--- end ${d.label} ---`)
   }
+}
+
+/**
+ * Leave a daemon (already stopped, or not) out of the output dumped on failure - for scripts that run
+ * several sub-tests, each with its own daemon, once a sub-test has passed or has been reported.
+ */
+export function forgetDaemon (handle) {
+  const i = daemons.indexOf(handle)
+  if (i >= 0) daemons.splice(i, 1)
 }
 
 // ---------------------------------------------------------------------------------------------
