@@ -63,6 +63,14 @@ ParsedCli parse_cli(int argc, char** argv) {
   app.add_option("--circuit-duration", duration_s, "Circuit lifetime in seconds (0 = unlimited)");
   app.add_option("--circuit-data-limit", rl.circuit_data_bytes,
                  "Bytes a circuit may carry in each direction (0 = unlimited)");
+  app.add_option("--requests-per-minute-per-ip", rl.requests_per_minute_per_ip,
+                 "Token bucket on RESERVE + CONNECT requests per source IP (0 = off)");
+  app.add_option("--request-burst-per-ip", rl.request_burst_per_ip,
+                 "Burst size of that bucket (0 = one minute's worth)");
+  app.add_option("--acl-file", c.acl_file,
+                 "Allow/deny rules for reservations and circuit sources: lines '<reserve|connect> <allow|deny> "
+                 "<peer|ip> <peer-id|ip|cidr>'")
+      ->check(CLI::ExistingFile);
   app.add_option("--auth-tokens-file", c.auth_tokens_file,
                  "Require /chiral/relay-auth/1.0.0 with one of these tokens (one per line) before RESERVE")
       ->check(CLI::ExistingFile);

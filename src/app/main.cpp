@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "app/cli.hpp"
+#include "app/acl_file.hpp"
 #include "app/identity_file.hpp"
 #include "app/version.hpp"
 #include "net/host.hpp"
@@ -39,7 +40,9 @@ int run(const app::Config& cfg) {
   services::PeerStore peers;
   services::IdentifyService identify(host, peers, {cfg.agent_version, cfg.protocol_version});
   services::PingService ping(host);
-  services::RelayService relay(host, services::RelayConfig{cfg.relay});
+  std::optional<relay::Acl> acl;
+  if (!cfg.acl_file.empty()) acl = app::load_acl_file(cfg.acl_file);
+  services::RelayService relay(host, services::RelayConfig{cfg.relay}, std::move(acl));
   std::optional<services::AuthService> auth;
   if (!cfg.auth_tokens_file.empty()) {
     std::vector<std::string> tokens;

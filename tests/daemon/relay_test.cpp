@@ -172,4 +172,28 @@ TEST_F(RelayDaemon, AuthGateRequiresTokenOnTheCurrentConnection) {
   EXPECT_EQ(daemon_->log().find("s3cret"), std::string::npos);  // tokens never logged
 }
 
+TEST_F(RelayDaemon, AclFileDeniesReservationsAndBadFileStopsStartup) {
+  {
+    std::ofstream f(dir_.path / "acl");
+    f << "# no reservations from loopback\nreserve deny ip 127.0.0.0/8\n";
+  }
+  start({"--acl-file", (dir_.path / "acl").string()});
+  run([&](asio::io_context& io) -> awaitable<void> {
+    Host h(io, crypto::Ed25519PrivateKey::generate(), quiet());
+    auto c = co_await h.dial(addr_);
+    if (!c) co_return;
+    auto denied = co_await services::relay_reserve(*c);
+    EXPECT_TRUE(denied && denied->status == Status::PERMISSION_DENIED);
+  });
+  EXPECT_NE(daemon_->wait_for_log("PERMISSION_DENIED \\(acl\\)"), "") << daemon_->log();
+  {
+    std::ofstream f(dir_.path / "bad-acl");
+    f << "reserve allow ip 10.0.0.0/8\nconnect maybe peer x\n";
+  }
+  DaemonProcess bad(dir_.path, {"--listen", "/ip4/127.0.0.1/tcp/0", "--acl-file", (dir_.path / "bad-acl").string()});
+  EXPECT_FALSE(bad.started());
+  EXPECT_NE(bad.wait_for_log("acl file .*bad-acl: line 2"), "") << bad.log();
+  EXPECT_EQ(bad.stop(), 1);
+}
+
 }  // namespace
