@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/error.hpp"
+#include "crypto/envelope.hpp"
 
 namespace chiral::services {
 
@@ -36,7 +37,21 @@ identify::Info IdentifyService::local_info(const Connection& conn) const {
   for (const auto& a : host_.listen_addrs()) info.listen_addrs.push_back(a.bytes());
   info.protocols = host_.protocols();
   info.observed_addr = conn.info().remote_addr().bytes();
+  info.signed_peer_record = signed_peer_record(info.listen_addrs);
   return info;
+}
+
+const Bytes& IdentifyService::signed_peer_record(const std::vector<Bytes>& addrs) const {
+  if (record_.empty() || addrs != record_addrs_) {
+    // seq must grow across restarts too: start from the wall clock (go and js do the same).
+    const auto now = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                    std::chrono::system_clock::now().time_since_epoch())
+                                                    .count());
+    record_seq_ = std::max(record_seq_ + 1, now);
+    record_addrs_ = addrs;
+    record_ = crypto::make_peer_record(host_.key(), host_.peer_id().bytes(), record_seq_, addrs);
+  }
+  return record_;
 }
 
 awaitable<void> IdentifyService::serve(StreamPtr s) {

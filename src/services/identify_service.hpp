@@ -36,9 +36,15 @@ class IdentifyService {
   // Verifies the identify result belongs to the connection's peer before storing it.
   bool accept_info(const net::Connection& conn, const identify::Info& info) const;
 
+  // The signed peer record (RFC 0003) for `addrs`, re-signed with a higher seq only when they change.
+  const Bytes& signed_peer_record(const std::vector<Bytes>& addrs) const;
+
   net::Host& host_;
   PeerStore& peers_;
   IdentifyConfig cfg_;
+  mutable std::vector<Bytes> record_addrs_;
+  mutable Bytes record_;
+  mutable std::uint64_t record_seq_ = 0;
 };
 
 }  // namespace chiral::services

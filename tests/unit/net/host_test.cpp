@@ -2,6 +2,7 @@
 // flow control, identify push), with everything on one io_context.
 #include <gtest/gtest.h>
 
+#include "crypto/envelope.hpp"
 #include "net/host.hpp"
 #include "net/splice.hpp"
 #include "services/identify_service.hpp"
@@ -73,6 +74,14 @@ TEST(Host, DialIdentifyPing) {
     auto observed = multiformats::Multiaddr::from_bytes(info->observed_addr);
     EXPECT_TRUE(observed);
     if (observed) { EXPECT_EQ(observed->to_string(), (*conn)->info().local_addr().to_string()); }
+    // The signed peer record verifies, is b's, and carries the same addresses as listenAddrs.
+    auto record = crypto::open_peer_record(info->signed_peer_record);
+    EXPECT_TRUE(record) << record.error().message();
+    if (record) {
+      EXPECT_EQ(record->record.peer_id, b.host.peer_id().bytes());
+      EXPECT_EQ(record->record.addrs, info->listen_addrs);
+      EXPECT_GT(record->record.seq, 0u);
+    }
     auto rtts = co_await a.ping.ping(*conn, 5, std::chrono::seconds(5));
     EXPECT_TRUE(rtts);
     if (rtts) { EXPECT_EQ(rtts->size(), 5u); }
