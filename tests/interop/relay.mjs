@@ -493,7 +493,23 @@ const SUBTESTS = [
       const small = randomBytes(1024)
       const e = await echoTransfer(s, small, { timeoutMs: 10_000 })
       assertOk(e.got === small.length && uint8ArrayEquals(e.received, small), 'B echoes 1 KiB with A\' through the relay', describeTransfer(e))
-      return { summary: `A' reserved ${freedAfter} ms after A stopped (${errors.reduce((n, e) => n + e.last - e.first + 1, 0)} failed attempt(s) before), refresh OK, A again -> ${statusName(r.reply.status)}, B reaches A'` }
+      // A' leaves; A itself (same key) reconnects and reserves the freed slot again.
+      await A2.stop()
+      const tStop2 = Date.now()
+      let A4
+      for (;;) {
+        try {
+          A4 = await createRelayClient(ctx, { privateKey: keyA, listenOnRelay: true, name: 'A (reconnected)' })
+          await waitForCircuitAddr(A4, ctx.daemon, 3_000)
+          break
+        } catch (err) {
+          if (A4 != null) await A4.stop().catch(() => {})
+          A4 = undefined
+          if (Date.now() - tStop2 > 5_000) fail('A could not reserve again after reconnecting', errChain(err))
+          await sleep(250)
+        }
+      }
+      return { summary: `A' reserved ${freedAfter} ms after A stopped (${errors.reduce((n, e) => n + e.last - e.first + 1, 0)} failed attempt(s) before), refresh OK, A again -> ${statusName(r.reply.status)}, B reaches A', A reconnected and reserved again after A' left` }
     }
   },
   {
