@@ -49,6 +49,7 @@ RelayService::RelayService(Host& host, RelayConfig cfg, std::optional<relay::Acl
     // A reservation lives only while its peer stays connected (circuit-v2.md "Reservation").
     if (host_.connections_to(c->remote_peer()).empty() && policy_.reservations().has(c->remote_peer(), relay::Clock::now())) {
       policy_.peer_disconnected(c->remote_peer());
+      changed();
       spdlog::info("peer {}: reservation dropped: last connection closed", c->remote_peer().to_base58());
     }
   });
@@ -70,7 +71,10 @@ awaitable<void> RelayService::sweep_loop(std::shared_ptr<bool> alive) {
     timer.expires_after(cfg_.expiry_sweep);
     co_await timer.async_wait(use_nothrow);
     if (!*alive) break;
-    if (const auto n = policy_.expire(relay::Clock::now())) spdlog::info("{} reservation(s) expired", n);
+    if (const auto n = policy_.expire(relay::Clock::now())) {
+      spdlog::info("{} reservation(s) expired", n);
+      changed();
+    }
   }
 }
 
@@ -117,6 +121,7 @@ awaitable<void> RelayService::reply(StreamPtr s, Status status, std::string_view
     spdlog::info("peer {}: hop request refused: {} ({})", conn.remote_peer().to_base58(),
                  relay_proto::status_name(status), why);
   }
+  changed();
   if (!co_await s->write_frame(relay_proto::encode_hop(msg))) s->close_write();
 }
 
@@ -176,6 +181,7 @@ awaitable<void> RelayService::handle_reserve(StreamPtr s, ConnectionPtr conn) {
   r.voucher = relay_proto::make_voucher(host_.key(), host_.peer_id(), peer, expire);
   msg.reservation = std::move(r);
   msg.limit = wire_limit();
+  changed();
   if (co_await s->write_frame(relay_proto::encode_hop(msg))) co_return;
   s->close_write();
   spdlog::info("peer {}: reservation {} from {}, expires in {} s", peer.to_base58(),
@@ -284,6 +290,7 @@ awaitable<void> RelayService::handle_connect(StreamPtr s, ConnectionPtr conn, co
     co_return;
   }
   spdlog::info("circuit {}: {} -> {} open", circuit, src.to_base58(), dst->to_base58());
+  changed();
   const auto& limits = policy_.limits();
   SpliceLimits sl{limits.circuit_data_bytes, std::chrono::seconds(limits.circuit_duration)};
   auto alive = alive_;
@@ -297,6 +304,7 @@ awaitable<void> RelayService::handle_connect(StreamPtr s, ConnectionPtr conn, co
   auto result = co_await splice(s, stop, sl, std::move(count_bytes));
   if (result.end == SpliceEnd::data_limit) guard.end = relay::CircuitEnd::data_limit;
   if (result.end == SpliceEnd::duration_limit) guard.end = relay::CircuitEnd::duration;
+  changed();  // (the slot is released by the guard right after; the coalesced write sees it)
   spdlog::info("circuit {}: {} -> {} ended ({}): {} bytes out, {} bytes back", circuit, src.to_base58(),
                dst->to_base58(), splice_end_label(result.end), result.a_to_b, result.b_to_a);
 }

@@ -36,6 +36,9 @@ class RelayService {
   void stop();
   // With a gate set, only peers that authenticated on their current connection may reserve.
   void set_auth(const AuthService* auth) { auth_ = auth; }
+  // Called after every change of the tables (reservation made/dropped/expired, circuit opened/closed) and
+  // every refusal: the metrics writer coalesces these into file writes.
+  void set_on_change(std::function<void()> cb) { on_change_ = std::move(cb); }
 
  private:
   net::awaitable<void> serve_hop(net::StreamPtr s);
@@ -51,6 +54,10 @@ class RelayService {
   relay::Policy policy_;
   std::shared_ptr<bool> alive_;
   const AuthService* auth_ = nullptr;
+  std::function<void()> on_change_;
+  void changed() const {
+    if (on_change_) on_change_();
+  }
   mutable bool warned_private_addrs_ = false;
 };
 
