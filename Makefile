@@ -6,7 +6,7 @@ PORT ?= 4001
 RELAY_DIR ?= $(HOME)/.chiral-relay
 ARGS ?=
 
-.PHONY: all deps build run test unit interop asan bench fuzz clean
+.PHONY: all deps build run test unit interop asan bench fuzz fuzz-build fuzz-smoke clean
 
 all: build
 
@@ -41,8 +41,25 @@ asan: deps
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) --timeout 600
 
+# libFuzzer targets (clang 14, ASan+UBSan), one per parser: tests/fuzz/. `make fuzz` runs each for
+# FUZZ_SECONDS on a scratch copy of its seed corpus (tests/fuzz/corpus/ is never written); `make fuzz-smoke`
+# is the CI run (10 s each). Both fail on any crash; inputs land in build-fuzz/fuzz-artifacts/<target>/.
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= $(JOBS)
+FUZZ_TARGETS ?=
+
+fuzz-build: deps
+	CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCHIRAL_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build build-fuzz -j $(JOBS) --target fuzz
+
+fuzz: fuzz-build
+	tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_TARGETS)
+
+fuzz-smoke: fuzz-build
+	tests/fuzz/run.sh build-fuzz 10 $(FUZZ_JOBS) $(FUZZ_TARGETS)
+
 bench: build
 	BUILD=$(BUILD) ./bench/run.sh
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-fuzz

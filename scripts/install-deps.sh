@@ -12,6 +12,7 @@ PKGS=(
   clang-14 libclang-rt-14-dev
   nodejs npm
   procps iproute2 jq curl python3
+  python3-prometheus-client python3-yaml shellcheck systemd
 )
 
 missing=()

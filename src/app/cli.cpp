@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "app/version.hpp"
+#include "metrics/prometheus_server.hpp"
 #include "multiformats/multiaddr.hpp"
 
 namespace chiral::app {
@@ -48,6 +49,18 @@ ParsedCli parse_cli(int argc, char** argv) {
   app.add_option("--external-address", c.external_addresses, "Public multiaddr to advertise (repeatable)")
       ->check(multiaddr);
   app.add_option("--identity-path", c.identity_path, "Ed25519 identity key file (created when absent)");
+  app.add_option("--pid-file", c.pid_file, "Write the daemon's pid here once listening (removed on exit)");
+  app.add_option("--metrics-file", c.metrics_file,
+                 "Write metrics JSON here (atomically, on events and at least every 5 s)");
+  app.add_option("--prometheus-listen", c.prometheus_listen,
+                 "Serve Prometheus metrics at http://ADDR:PORT/metrics (off by default)")
+      ->check(CLI::Validator(
+          [](std::string& v) -> std::string {
+            std::string why;
+            if (!metrics::parse_listen_endpoint(v, &why)) return "invalid ADDR:PORT '" + v + "': " + why;
+            return {};
+          },
+          "ADDR:PORT"));
   app.add_option("--agent-version", c.agent_version, "Identify agent version");
   app.add_option("--protocol-version", c.protocol_version, "Identify protocol version");
   auto& rl = c.relay;
@@ -74,6 +87,10 @@ ParsedCli parse_cli(int argc, char** argv) {
   app.add_option("--auth-tokens-file", c.auth_tokens_file,
                  "Require /chiral/relay-auth/1.0.0 with one of these tokens (one per line) before RESERVE")
       ->check(CLI::ExistingFile);
+  app.add_flag("--autonat,!--no-autonat", c.autonat,
+               "Serve AutoNAT v2 (/libp2p/autonat/2/dial-request) and v1 reachability checks");
+  app.add_flag("--autonat-allow-private", c.autonat_allow_private,
+               "Let AutoNAT dial back private, loopback and link-local addresses (tests, private networks)");
   double handshake_timeout_s = std::chrono::duration<double>(c.handshake_timeout).count();
   app.add_option("--handshake-timeout", handshake_timeout_s,
                  "Seconds a new connection has to finish multistream + Noise + muxer negotiation")
