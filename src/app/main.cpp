@@ -45,6 +45,9 @@ int run(const app::Config& cfg) {
   }
 
   net::asio::io_context io(1);
+  // Signal sets exist from here on: a SIGTERM during start-up is queued, not fatal (pid file kept clean).
+  net::asio::signal_set signals(io, SIGINT, SIGTERM);
+  net::asio::signal_set hup(io, SIGHUP);
   net::Host host(io, identity.key, hc);
   services::PeerStore peers;
   services::IdentifyService identify(host, peers, {cfg.agent_version, cfg.protocol_version});
@@ -139,7 +142,6 @@ int run(const app::Config& cfg) {
                rl.max_circuits_per_peer, rl.circuit_duration.count(), rl.circuit_data_bytes);
   (void)relay.reservation_addrs();  // warns now if reservations would carry only private addresses
 
-  net::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
@@ -159,7 +161,6 @@ int run(const app::Config& cfg) {
     });
   });
   // SIGHUP: re-read the ACL and auth token files without dropping connections.
-  net::asio::signal_set hup(io, SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_hup = [&](const boost::system::error_code& ec, int) {
     if (ec) return;
     try {
