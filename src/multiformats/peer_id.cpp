@@ -78,7 +78,9 @@ std::optional<crypto::PublicKey> PeerId::extract_public_key() const {
   auto view = multihash::decode(bytes_);
   if (!view || view->code != multihash::kIdentity) return std::nullopt;
   auto key = crypto::PublicKey::from_protobuf(view->digest);
-  if (!key) return std::nullopt;
+  // Only the deterministic encoding (peer-ids.md "Key encoding"): a key parsed from bytes with extra
+  // fields or non-minimal varints has a different peer id, so returning it would contradict matches().
+  if (!key || key->to_protobuf() != Bytes(view->digest.begin(), view->digest.end())) return std::nullopt;
   return *key;
 }
 
