@@ -151,6 +151,17 @@ TEST(PeerId, Rejects) {
   auto junk = PeerId::from_bytes(multihash::identity(as_bytes("not a key")));
   ASSERT_TRUE(junk);
   EXPECT_FALSE(junk->extract_public_key());
+
+  // Found by fuzz_peer_id: a valid Ed25519 key protobuf plus an unknown field (14, fixed32) parses as a
+  // key whose own peer id is the 36-byte canonical form, not this id: no key may be extracted from it.
+  Bytes padded = to_bytes("\x08\x01\x12\x20");
+  padded.resize(padded.size() + 32, 0x42);
+  append(padded, Bytes{0x75, 0xff, 0xff, 0x12, 0xbd});
+  auto alias = PeerId::from_bytes(multihash::identity(padded));
+  ASSERT_TRUE(alias);
+  ASSERT_TRUE(crypto::PublicKey::from_protobuf(padded));
+  EXPECT_FALSE(alias->matches(*crypto::PublicKey::from_protobuf(padded)));
+  EXPECT_FALSE(alias->extract_public_key());
 }
 
 TEST(PeerId, OrderingAndHash) {
