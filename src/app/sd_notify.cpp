@@ -31,8 +31,10 @@ std::error_code sd_notify_to(std::string_view socket_address, std::string_view s
   const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return {errno, std::system_category()};
   std::error_code ec;
-  const ssize_t n =
-      ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<const sockaddr*>(&addr), len);
+  // MSG_DONTWAIT: a busy or hung receiver (full datagram queue) must never block the io thread; a lost
+  // WATCHDOG=1 is repeated half an interval later.
+  const ssize_t n = ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL | MSG_DONTWAIT,
+                             reinterpret_cast<const sockaddr*>(&addr), len);
   if (n < 0) {
     ec = {errno, std::system_category()};
   } else if (static_cast<std::size_t>(n) != state.size()) {

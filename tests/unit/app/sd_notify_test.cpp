@@ -115,6 +115,17 @@ TEST(SdNotify, ErrorsAreReturnedNotThrown) {
   EXPECT_FALSE(sd_notify("READY=1"));
 }
 
+TEST(SdNotify, FullReceiverQueueDoesNotBlock) {
+  FakeSystemd systemd(true);
+  ASSERT_TRUE(systemd.bound());
+  // Nobody reads: the queue fills up and further sends fail at once instead of blocking.
+  bool failed = false;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 10000 && !failed; ++i) failed = static_cast<bool>(sd_notify_to(systemd.address(), "WATCHDOG=1"));
+  EXPECT_TRUE(failed);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+}
+
 TEST(SdNotify, WatchdogInterval) {
   ::unsetenv("WATCHDOG_USEC");
   ::unsetenv("WATCHDOG_PID");
