@@ -134,6 +134,9 @@ int main(int argc, char** argv) {
     if (auto s3 = resp.on_message(b3->body); !s3 || !s3->done) { std::fprintf(stderr, "noise seed: no done\n"); return 1; }
     put("noise_handshake", "raw-complete", with_tail(cat({s0->send, s2->send}), {1}));
     put("noise_handshake", "raw-message1", with_tail(s0->send, {1}));
+    Bytes low_order{0x00, 0x20};  // message 1 whose "e" is the all-zero (low-order) point: bad_dh
+    low_order.resize(2 + 32, 0);
+    put("noise_handshake", "raw-low-order-e", with_tail(low_order, {1}));
     Bytes muxers;  // payload mode: extensions { stream_muxers: "/yamux/1.0.0" } merged over the signed payload
     append(muxers, Bytes{0x22, 0x0e, 0x12, 0x0c});
     append(muxers, as_bytes("/yamux/1.0.0"));

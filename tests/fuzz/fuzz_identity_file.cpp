@@ -29,6 +29,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(::mkdtemp(tmpl.data()) != nullptr);
     return std::filesystem::path(tmpl);
   }();
+  // Registered after kDir is built, so it runs before kDir's destructor.
+  static const int kCleanup = std::atexit([] { std::error_code ec; std::filesystem::remove_all(kDir, ec); });
+  (void)kCleanup;
   const auto path = kDir / "identity.key";
   std::filesystem::remove(path);
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
