@@ -1,6 +1,9 @@
 #include "app/cli.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <iostream>
 
@@ -29,9 +32,36 @@ struct MultiaddrValidator : CLI::Validator {
   }
 };
 
+// CLI11 validator for a file the daemon creates or writes: the first existing ancestor of the file must be
+// a directory we may write into, and the file itself, when present, must be a readable regular file.
+struct WritableFileValidator : CLI::Validator {
+  WritableFileValidator() {
+    name_ = "FILE";
+    func_ = [](std::string& s) -> std::string {
+      namespace fs = std::filesystem;
+      if (s.empty()) return "empty path";
+      const fs::path p = fs::absolute(fs::path(s));
+      std::error_code ec;
+      const auto st = fs::status(p, ec);
+      if (fs::exists(st)) {
+        if (!fs::is_regular_file(st)) return "'" + s + "' is not a regular file";
+        if (::access(p.c_str(), R_OK) != 0) return "'" + s + "' is not readable";
+      }
+      fs::path dir = p.parent_path();
+      while (!dir.empty() && !fs::exists(dir, ec)) {
+        if (dir == dir.parent_path()) break;
+        dir = dir.parent_path();
+      }
+      if (!fs::is_directory(dir, ec)) return "'" + dir.string() + "' (on the path of '" + s + "') is not a directory";
+      if (::access(dir.c_str(), W_OK | X_OK) != 0) return "directory '" + dir.string() + "' is not writable";
+      return {};
+    };
+  }
+};
+
 }  // namespace
 
-ParsedCli parse_cli(int argc, char** argv) {
+ParsedCli parse_cli(int argc, char** argv, bool quiet) {
   ParsedCli out;
   Config& c = out.config;
   c.identity_path = default_data_dir() / "identity.key";
@@ -48,10 +78,14 @@ ParsedCli parse_cli(int argc, char** argv) {
       ->check(multiaddr);
   app.add_option("--external-address", c.external_addresses, "Public multiaddr to advertise (repeatable)")
       ->check(multiaddr);
-  app.add_option("--identity-path", c.identity_path, "Ed25519 identity key file (created when absent)");
-  app.add_option("--pid-file", c.pid_file, "Write the daemon's pid here once listening (removed on exit)");
+  const WritableFileValidator writable_file;
+  app.add_option("--identity-path", c.identity_path, "Ed25519 identity key file (created when absent)")
+      ->check(writable_file);
+  app.add_option("--pid-file", c.pid_file, "Write the daemon's pid here once listening (removed on exit)")
+      ->check(writable_file);
   app.add_option("--metrics-file", c.metrics_file,
-                 "Write metrics JSON here (atomically, on events and at least every 5 s)");
+                 "Write metrics JSON here (atomically, on events and at least every 5 s)")
+      ->check(writable_file);
   app.add_option("--prometheus-listen", c.prometheus_listen,
                  "Serve Prometheus metrics at http://ADDR:PORT/metrics (off by default)")
       ->check(CLI::Validator(
@@ -95,7 +129,16 @@ ParsedCli parse_cli(int argc, char** argv) {
   app.add_option("--handshake-timeout", handshake_timeout_s,
                  "Seconds a new connection has to finish multistream + Noise + muxer negotiation")
       ->check(CLI::Range(0.05, 600.0));
+  double shutdown_grace_s = std::chrono::duration<double>(c.shutdown_grace).count();
+  app.add_option("--shutdown-grace", shutdown_grace_s,
+                 "Seconds open circuits may keep flowing after SIGTERM/SIGINT before they are closed")
+      ->check(CLI::Range(0.0, 3600.0));
   app.add_flag("--verbose,-v", c.verbose, "Debug logging");
+  app.add_option("--log-format", c.log_format, "Log lines as plain text or as one JSON object per line")
+      ->check(CLI::IsMember({"text", "json"}));
+  app.set_config("--config", "",
+                 "TOML/INI file with any option above (long name without dashes, e.g. max-reservations = 256); "
+                 "command-line flags win; SIGHUP re-reads it");
 
   try {
     app.parse(argc, argv);
@@ -103,13 +146,18 @@ ParsedCli parse_cli(int argc, char** argv) {
     out.exit_code = app.exit(e);
     return out;
   } catch (const CLI::ParseError& e) {
-    std::cerr << "chiral-relay: " << e.what() << " (see --help)\n";
+    std::string what = e.what();
+    std::replace(what.begin(), what.end(), '\n', ' ');  // always one line
+    while (!what.empty() && what.back() == ' ') what.pop_back();
+    out.error = "chiral-relay: " + what + " (see --help)";
+    if (!quiet) std::cerr << out.error << "\n";
     out.exit_code = 2;
     return out;
   }
   rl.reservation_ttl = std::chrono::seconds(ttl_s);
   rl.circuit_duration = std::chrono::seconds(duration_s);
   c.handshake_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(handshake_timeout_s * 1000));
+  c.shutdown_grace = std::chrono::milliseconds(static_cast<std::int64_t>(shutdown_grace_s * 1000));
   if (show_version) {
     std::cout << "chiral-relay " << kVersion << "\n";
     out.exit_code = 0;

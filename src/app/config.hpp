@@ -37,6 +37,7 @@ struct Config {
   std::string log_format = "text";               // text | json
   // Timeouts
   std::chrono::milliseconds handshake_timeout{10'000};
+  std::chrono::milliseconds shutdown_grace{10'000};     // SIGTERM: how long open circuits may finish
   std::chrono::milliseconds keepalive_interval{30'000};
   std::chrono::milliseconds keepalive_timeout{10'000};
 };

@@ -8,6 +8,8 @@
 #include "app/cli.hpp"
 #include "app/acl_file.hpp"
 #include "app/identity_file.hpp"
+#include "app/log_format.hpp"
+#include "app/reload.hpp"
 #include "app/pid_file.hpp"
 #include "app/sd_notify.hpp"
 #include "metrics/json_writer.hpp"
@@ -25,7 +27,16 @@ using namespace chiral;
 
 namespace {
 
-int run(const app::Config& cfg) {
+void relay_limits_log(const relay::Limits& rl) {
+  spdlog::info("relay limits: {} reservations ({} per IP, ttl {} s), {} circuits ({} per peer), circuit limit "
+               "{} s and {} bytes per direction, {} requests/min per IP (0 = unlimited)",
+               rl.max_reservations, rl.max_reservations_per_ip, rl.reservation_ttl.count(), rl.max_circuits,
+               rl.max_circuits_per_peer, rl.circuit_duration.count(), rl.circuit_data_bytes,
+               rl.requests_per_minute_per_ip);
+}
+
+int run(const app::Config& cfg, int argc, char** argv) {
+  app::Config current = cfg;  // what SIGHUP compares against and updates
   if (!cfg.pid_file.empty()) app::PidFile::check_not_running(cfg.pid_file);
   const auto started_at = std::chrono::system_clock::now();
   const auto started_steady = std::chrono::steady_clock::now();
@@ -135,45 +146,102 @@ int run(const app::Config& cfg) {
                  prometheus->local_endpoint().port());
   }
 
-  const auto& rl = cfg.relay;
-  spdlog::info("relay limits: {} reservations ({} per IP, ttl {} s), {} circuits ({} per peer), circuit limit "
-               "{} s and {} bytes per direction (0 = unlimited)",
-               rl.max_reservations, rl.max_reservations_per_ip, rl.reservation_ttl.count(), rl.max_circuits,
-               rl.max_circuits_per_peer, rl.circuit_duration.count(), rl.circuit_data_bytes);
+  relay_limits_log(cfg.relay);
   (void)relay.reservation_addrs();  // warns now if reservations would carry only private addresses
 
-  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-    if (ec) return;
-    spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  // SIGTERM/SIGINT: stop accepting, close the connections that carry no circuit (GoAway), let open circuits
+  // finish for up to --shutdown-grace, then half-close what is left (both ends read a clean EOF), close the
+  // rest, write the final metrics and leave the loop. A second signal skips the rest of the grace period.
+  bool hurry = false;
+  auto drain = [&](int sig) -> net::awaitable<void> {
+    const auto grace = current.shutdown_grace;
+    spdlog::info("received {}, shutting down: {} open circuit(s), grace period {} ms",
+                 sig == SIGINT ? "SIGINT" : "SIGTERM", relay.active_circuits(), grace.count());
     app::sd_notify("STOPPING=1");
-    relay.stop();
+    host.stop_accepting();
+    relay.begin_drain();
     if (autonat) autonat->stop();
-    host.stop();  // GoAway to every peer
-    // Give GoAway frames a moment to leave, write the final metrics, then stop the loop.
-    auto timer = std::make_shared<net::asio::steady_timer>(io, std::chrono::milliseconds(300));
-    timer->async_wait([&, timer](const boost::system::error_code&) {
-      if (metrics_file) {
-        metrics_file->write_now();
-        metrics_file->stop();
+    for (const auto& c : host.connections()) {
+      if (!relay.carries_circuit(*c)) c->close("relay shutting down", 0);
+    }
+    net::asio::steady_timer tick(io);
+    auto wait_circuits = [&](std::chrono::steady_clock::time_point until) -> net::awaitable<void> {
+      while (relay.active_circuits() > 0 && !hurry && std::chrono::steady_clock::now() < until) {
+        tick.expires_after(std::chrono::milliseconds(50));
+        co_await tick.async_wait(net::use_nothrow);
       }
-      if (prometheus) prometheus->stop();
-      io.stop();
-    });
-  });
-  // SIGHUP: re-read the ACL and auth token files without dropping connections.
+    };
+    co_await wait_circuits(std::chrono::steady_clock::now() + grace);
+    if (relay.active_circuits() > 0) {
+      spdlog::info("shutdown: {} circuit(s) still open after the grace period: closing them", relay.active_circuits());
+      relay.finish_circuits();
+      co_await wait_circuits(std::chrono::steady_clock::now() + std::chrono::seconds(2));
+    }
+    relay.stop();
+    host.stop();  // GoAway to every remaining peer
+    // Give the GoAway frames a moment to leave, write the final metrics, then stop the loop.
+    tick.expires_after(std::chrono::milliseconds(300));
+    co_await tick.async_wait(net::use_nothrow);
+    if (metrics_file) {
+      metrics_file->write_now();
+      metrics_file->stop();
+    }
+    if (prometheus) prometheus->stop();
+    io.stop();
+  };
+  std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec,
+                                                                              int sig) {
+    if (ec) return;
+    if (relay.draining()) {
+      spdlog::info("received a second signal: skipping the rest of the grace period");
+      hurry = true;
+      return;
+    }
+    net::asio::co_spawn(io, drain(sig), net::asio::detached);
+    signals.async_wait(on_signal);
+  };
+  signals.async_wait(on_signal);
+  // SIGHUP: re-read the command line and --config file, the ACL and the auth token files; apply the relay
+  // limits, ACL, tokens, grace and logging at once without touching connections; log what changed.
   std::function<void(const boost::system::error_code&, int)> on_hup = [&](const boost::system::error_code& ec, int) {
     if (ec) return;
     try {
+      auto reread = app::parse_cli(argc, argv, /*quiet=*/true);
+      if (reread.exit_code) throw app::StartupError(reread.error.empty() ? "invalid configuration" : reread.error);
+      const app::Config& next = reread.config;
       std::optional<relay::Acl> new_acl;
-      if (!cfg.acl_file.empty()) new_acl = app::load_acl_file(cfg.acl_file);
+      if (!next.acl_file.empty()) new_acl = app::load_acl_file(next.acl_file);
+      std::vector<std::string> new_tokens;
+      if (auth && !next.auth_tokens_file.empty()) new_tokens = services::load_auth_tokens(next.auth_tokens_file);
+      // Everything parsed: apply.
+      const auto plan = app::plan_reload(current, next);
       const std::size_t rules = new_acl ? new_acl->rule_count() : 0;
-      relay.reload(cfg.relay, std::move(new_acl));
-      std::string tokens_note = "unchanged (no --auth-tokens-file)";
-      if (auth) {
-        auth->set_tokens(services::load_auth_tokens(cfg.auth_tokens_file));
+      relay.reload(next.relay, std::move(new_acl));
+      std::string tokens_note = "no token gate";
+      if (auth && !next.auth_tokens_file.empty()) {
+        auth->set_tokens(std::move(new_tokens));
         tokens_note = std::to_string(auth->token_count()) + " token(s)";
       }
-      spdlog::info("SIGHUP: reloaded acl ({} rule(s)) and auth tokens: {}", rules, tokens_note);
+      app::set_log_format(next.log_format);
+      spdlog::set_level(next.verbose ? spdlog::level::debug : spdlog::level::info);
+      // Only what took effect: a setting that needs a restart keeps warning on every SIGHUP until then.
+      current.relay = next.relay;
+      current.acl_file = next.acl_file;
+      current.shutdown_grace = next.shutdown_grace;
+      current.verbose = next.verbose;
+      current.log_format = next.log_format;
+      if (current.auth_tokens_file.empty() == next.auth_tokens_file.empty()) {
+        current.auth_tokens_file = next.auth_tokens_file;
+      }
+      std::string changes;
+      for (const auto& c : plan.applied) changes += (changes.empty() ? "" : ", ") + c;
+      spdlog::info("SIGHUP: reloaded; changed: {}; acl {} rule(s); {}", changes.empty() ? "nothing" : changes, rules,
+                   tokens_note);
+      for (const auto& name : plan.restart_needed) {
+        spdlog::warn("SIGHUP: --{} changed; the new value takes effect after a restart", name);
+      }
+      relay_limits_log(current.relay);
+      if (metrics_file) metrics_file->notify();
     } catch (const std::exception& e) {
       spdlog::error("SIGHUP: reload failed, keeping the previous settings: {}", e.what());
     }
@@ -206,11 +274,11 @@ int main(int argc, char** argv) {
   auto parsed = app::parse_cli(argc, argv);
   if (parsed.exit_code) return *parsed.exit_code;
   const auto& cfg = parsed.config;
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  app::set_log_format(cfg.log_format);
   spdlog::set_level(cfg.verbose ? spdlog::level::debug : spdlog::level::info);
   spdlog::flush_on(spdlog::level::info);
   try {
-    return run(cfg);
+    return run(cfg, argc, argv);
   } catch (const app::StartupError& e) {
     spdlog::error("{}", e.what());
     return 1;

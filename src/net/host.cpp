@@ -125,10 +125,10 @@ std::vector<multiformats::Multiaddr> Host::listen_addrs() const {
 
 awaitable<void> Host::accept_loop(std::shared_ptr<tcp::acceptor> acceptor) {
   asio::steady_timer backoff(io_);
-  while (!stopped_ && acceptor->is_open()) {
+  while (accepting() && acceptor->is_open()) {
     auto [ec, socket] = co_await acceptor->async_accept(use_nothrow);
     if (ec) {
-      if (ec == asio::error::operation_aborted || stopped_) break;
+      if (ec == asio::error::operation_aborted || !accepting()) break;
       // EMFILE/ENFILE and friends: back off briefly, then keep accepting.
       spdlog::warn("accept failed: {}; retrying in 100 ms", ec.message());
       backoff.expires_after(std::chrono::milliseconds(100));
@@ -151,7 +151,7 @@ awaitable<void> Host::handle_inbound(tcp::socket socket) {
                  stage ? stage : "upgrade", up.error().message());
     co_return;
   }
-  if (stopped_) co_return;
+  if (!accepting()) co_return;
   up->info.id = next_conn_id_++;
   up->info.inbound = true;
   auto conn = std::make_shared<Connection>(*this, std::move(up->channel), std::move(up->info), cfg_.connection);
@@ -229,12 +229,17 @@ std::vector<ConnectionPtr> Host::connections_to(const multiformats::PeerId& peer
   return out;
 }
 
-void Host::stop() {
-  stopped_ = true;
+void Host::stop_accepting() {
+  draining_ = true;
   for (auto& a : acceptors_) {
     error_code ignored;
     a->close(ignored);
   }
+}
+
+void Host::stop() {
+  stop_accepting();
+  stopped_ = true;
   for (auto& c : connections()) c->close("host shutting down", 0);
 }
 

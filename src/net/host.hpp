@@ -58,6 +58,9 @@ class Host {
   std::size_t connection_count() const { return connections_.size(); }
   std::size_t connected_peer_count() const { return by_peer_.size(); }
 
+  // Stops listening; connections being upgraded are dropped; live connections stay (graceful drain).
+  void stop_accepting();
+  bool accepting() const { return !stopped_ && !draining_; }
   // Stops listening and closes every connection with GoAway.
   void stop();
 
@@ -81,6 +84,7 @@ class Host {
   std::vector<ConnectionObserver> observers_;
   std::uint64_t next_conn_id_ = 1;
   bool stopped_ = false;
+  bool draining_ = false;  // stop_accepting() was called
 };
 
 }  // namespace chiral::net

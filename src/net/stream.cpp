@@ -93,7 +93,13 @@ awaitable<error_code> Stream::write(BytesView data) {
   if (local_closed_) co_return make_error_code(asio::error::shut_down);
   auto c = conn_.lock();
   if (!c) co_return make_error_code(asio::error::connection_reset);
-  co_return co_await c->stream_write(*this, data);
+  ++writers_;
+  const error_code ec = co_await c->stream_write(*this, data);
+  if (--writers_ == 0 && fin_deferred_) {
+    fin_deferred_ = false;
+    if (!reset_) c->stream_close_write(*this);
+  }
+  co_return ec;
 }
 
 awaitable<error_code> Stream::write_frame(BytesView body) {
@@ -106,6 +112,10 @@ awaitable<error_code> Stream::write_frame(BytesView body) {
 void Stream::close_write() {
   if (local_closed_ || reset_) return;
   local_closed_ = true;
+  if (writers_ > 0) {
+    fin_deferred_ = true;  // the FIN must not overtake data still being written
+    return;
+  }
   if (auto c = conn_.lock()) c->stream_close_write(*this);
 }
 

@@ -34,7 +34,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
   awaitable<error_code> write(BytesView data);
   awaitable<error_code> write_frame(BytesView body);
 
-  void close_write();  // FIN: no more data from us
+  // FIN: no more data from us. Safe while a write() is in flight: the FIN then follows that write's data.
+  void close_write();
   void reset();        // RST: abort both directions
 
   // Puts bytes back in front of the receive buffer (bytes a negotiation read past its last message).
@@ -64,6 +65,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
   std::size_t precredited_ = 0;  // unread() bytes already credited to the peer
   bool remote_closed_ = false;
   bool local_closed_ = false;
+  bool fin_deferred_ = false;   // close_write() came while a write was in flight
+  std::size_t writers_ = 0;     // write() calls in flight
   bool reset_ = false;
   Signal readable_;
   Signal writable_;

@@ -18,6 +18,7 @@ std::string_view refusal_label(Refusal r) noexcept {
     case Refusal::malformed: return "malformed";
     case Refusal::unexpected: return "unexpected";
     case Refusal::connection_failed: return "connection_failed";
+    case Refusal::shutting_down: return "shutting_down";
   }
   return "unknown";
 }
@@ -28,6 +29,7 @@ std::uint32_t hop_status(Refusal r, RequestKind kind) noexcept {
   switch (r) {
     case Refusal::over_total:
     case Refusal::over_per_ip: return kReservationRefused;
+    case Refusal::shutting_down:
     case Refusal::rate: return kind == RequestKind::reserve ? kReservationRefused : kResourceLimitExceeded;
     case Refusal::over_circuits_total:
     case Refusal::over_circuits_per_peer: return kResourceLimitExceeded;

@@ -21,24 +21,26 @@ enum class Refusal {
   malformed,               // undecodable or incomplete message
   unexpected,              // wrong message type for the stream
   connection_failed,       // STOP to the target failed / refused / timed out
+  shutting_down,           // the relay is draining after SIGTERM: no new reservations or circuits
 };
 
-inline constexpr std::array<Refusal, 13> kAllRefusals = {
+inline constexpr std::array<Refusal, 14> kAllRefusals = {
     Refusal::over_total,     Refusal::over_per_ip, Refusal::acl,          Refusal::rate,
     Refusal::auth,           Refusal::over_circuits_total,                Refusal::over_circuits_per_peer,
     Refusal::no_reservation, Refusal::self,        Refusal::relayed_source, Refusal::malformed,
-    Refusal::unexpected,     Refusal::connection_failed,
+    Refusal::unexpected,     Refusal::connection_failed,                  Refusal::shutting_down,
 };
 
 // "over_total", "over_per_ip", "acl", "rate", "auth", "over_circuits_total", "over_circuits_per_peer",
-// "no_reservation", "self", "relayed_source", "malformed", "unexpected", "connection_failed".
+// "no_reservation", "self", "relayed_source", "malformed", "unexpected", "connection_failed", "shutting_down".
 std::string_view refusal_label(Refusal r) noexcept;
 
 // Which HOP request was refused: the same reason maps to a different status for RESERVE and CONNECT.
 enum class RequestKind { reserve, connect };
 
 // The circuit-v2 Status number to answer with (numbers, so this module needs no protobuf):
-// reserve caps / rate -> RESERVATION_REFUSED 200; circuit caps / connect rate -> RESOURCE_LIMIT_EXCEEDED 201;
+// reserve caps / rate / shutting_down -> RESERVATION_REFUSED 200; circuit caps / connect rate / shutting_down
+// -> RESOURCE_LIMIT_EXCEEDED 201;
 // acl, auth, self, relayed_source -> PERMISSION_DENIED 202; connection_failed 203; no_reservation 204;
 // malformed 400; unexpected 401.
 std::uint32_t hop_status(Refusal r, RequestKind kind) noexcept;

@@ -60,6 +60,23 @@ RelayService::~RelayService() { *alive_ = false; }
 
 void RelayService::stop() { *alive_ = false; }
 
+bool RelayService::carries_circuit(const net::Connection& conn) const {
+  for (const auto& [id, ends] : open_circuits_) {
+    for (const auto& end : {ends.first, ends.second}) {
+      if (auto c = end->connection(); c && c.get() == &conn) return true;
+    }
+  }
+  return false;
+}
+
+void RelayService::finish_circuits() {
+  for (auto& [id, ends] : open_circuits_) {
+    spdlog::info("circuit {}: closing both ends (relay shutting down)", id);
+    ends.first->close_write();
+    ends.second->close_write();
+  }
+}
+
 void RelayService::reload(relay::Limits limits, std::optional<relay::Acl> acl) {
   cfg_.limits = limits;
   policy_.reload(limits, std::move(acl));
@@ -159,6 +176,12 @@ awaitable<void> RelayService::serve_hop(StreamPtr s) {
 
 awaitable<void> RelayService::handle_reserve(StreamPtr s, ConnectionPtr conn) {
   const auto& peer = conn->remote_peer();
+  if (draining_) {
+    policy_.count_reservation_refused(relay::Refusal::shutting_down);
+    co_await reply(s, wire_status(relay::Refusal::shutting_down, relay::RequestKind::reserve), "relay shutting down",
+                   *conn);
+    co_return;
+  }
   if (auth_ && !auth_->authenticated(*conn)) {
     policy_.count_reservation_refused(relay::Refusal::auth);
     co_await reply(s, Status::PERMISSION_DENIED, "not authenticated (/chiral/relay-auth/1.0.0)", *conn);
@@ -197,6 +220,12 @@ awaitable<void> RelayService::handle_connect(StreamPtr s, ConnectionPtr conn, co
   auto dst = multiformats::PeerId::from_bytes(msg.peer->id);
   if (!dst) {
     co_await reply(s, Status::MALFORMED_MESSAGE, "CONNECT with an invalid peer id", *conn);
+    co_return;
+  }
+  if (draining_) {
+    policy_.count_circuit_refused(relay::Refusal::shutting_down);
+    co_await reply(s, wire_status(relay::Refusal::shutting_down, relay::RequestKind::connect), "relay shutting down",
+                   *conn);
     co_return;
   }
   auto decision = policy_.connect(src, ip_of(*conn), *dst, relay::Clock::now());
@@ -301,7 +330,9 @@ awaitable<void> RelayService::handle_connect(StreamPtr s, ConnectionPtr conn, co
     auto& c = policy_.counters();
     (src_to_dst ? c.circuit_bytes_src_to_dst : c.circuit_bytes_dst_to_src) += n;
   };
+  open_circuits_.emplace(circuit, std::make_pair(s, stop));
   auto result = co_await splice(s, stop, sl, std::move(count_bytes));
+  if (*alive) open_circuits_.erase(circuit);
   if (result.end == SpliceEnd::data_limit) guard.end = relay::CircuitEnd::data_limit;
   if (result.end == SpliceEnd::duration_limit) guard.end = relay::CircuitEnd::duration;
   changed();  // (the slot is released by the guard right after; the coalesced write sees it)

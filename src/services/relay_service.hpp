@@ -2,6 +2,7 @@
 // the STOP initiator towards reserved peers, and the splice between them. Decisions come from
 // relay::Policy (no I/O there); this file moves messages and bytes.
 #pragma once
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_set>
@@ -34,6 +35,15 @@ class RelayService {
   std::size_t active_circuits() const { return policy_.circuits().size(); }
   void reload(relay::Limits limits, std::optional<relay::Acl> acl);
   void stop();
+  // Graceful shutdown (SIGTERM): new RESERVE and CONNECT requests are refused as `shutting_down`; circuits
+  // already open keep flowing until their ends close them or finish_circuits() is called.
+  void begin_drain() { draining_ = true; }
+  bool draining() const { return draining_; }
+  // True when `conn` carries one end of an open circuit.
+  bool carries_circuit(const net::Connection& conn) const;
+  // Half-closes both ends of every open circuit (each end reads a clean EOF); the splices finish once the
+  // ends close their side, or when the connections are closed.
+  void finish_circuits();
   // With a gate set, only peers that authenticated on their current connection may reserve.
   void set_auth(const AuthService* auth) { auth_ = auth; }
   // Called after every change of the tables (reservation made/dropped/expired, circuit opened/closed) and
@@ -54,6 +64,8 @@ class RelayService {
   relay::Policy policy_;
   std::shared_ptr<bool> alive_;
   const AuthService* auth_ = nullptr;
+  bool draining_ = false;
+  std::map<relay::CircuitId, std::pair<net::StreamPtr, net::StreamPtr>> open_circuits_;  // hop side, stop side
   std::function<void()> on_change_;
   void changed() const {
     if (on_change_) on_change_();

@@ -96,20 +96,32 @@ bool DaemonProcess::running() {
   return false;
 }
 
-int DaemonProcess::stop(std::chrono::milliseconds grace) {
+void DaemonProcess::send_signal(int sig) {
+  if (pid_ > 0 && exit_code_ == -2) ::kill(pid_, sig);
+}
+
+int DaemonProcess::wait_exit(std::chrono::milliseconds timeout) {
   if (pid_ <= 0) return -1;
-  if (exit_code_ != -2 || !running()) return exit_code_;
-  ::kill(pid_, SIGTERM);
-  const auto deadline = std::chrono::steady_clock::now() + grace;
+  if (exit_code_ != -2) return exit_code_;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   int status = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
+  for (;;) {
     const pid_t r = ::waitpid(pid_, &status, WNOHANG);
     if (r == pid_) {
       exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
       return exit_code_;
     }
+    if (std::chrono::steady_clock::now() >= deadline) return -2;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+}
+
+int DaemonProcess::stop(std::chrono::milliseconds grace) {
+  if (pid_ <= 0) return -1;
+  if (exit_code_ != -2 || !running()) return exit_code_;
+  ::kill(pid_, SIGTERM);
+  if (wait_exit(grace) != -2) return exit_code_;
+  int status = 0;
   ::kill(pid_, SIGKILL);
   ::waitpid(pid_, &status, 0);
   exit_code_ = -1;

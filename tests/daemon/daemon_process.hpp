@@ -31,6 +31,9 @@ class DaemonProcess {
   bool running();
   // SIGTERM, wait; returns the exit code (or 128+signal), -1 if it had to be killed.
   int stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
+  void send_signal(int sig);
+  // Waits for the process to exit by itself: its exit code (or 128+signal), or -2 while still running.
+  int wait_exit(std::chrono::milliseconds timeout);
 
  private:
   pid_t pid_ = -1;

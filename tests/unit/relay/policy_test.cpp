@@ -35,6 +35,7 @@ TEST(Refusal, LabelsAreTheDocumentedStrings) {
       {Refusal::malformed, "malformed"},
       {Refusal::unexpected, "unexpected"},
       {Refusal::connection_failed, "connection_failed"},
+      {Refusal::shutting_down, "shutting_down"},
   };
   EXPECT_EQ(expected.size(), kAllRefusals.size());
   std::set<std::string_view> seen;
@@ -58,6 +59,8 @@ TEST(Refusal, HopStatusNumbers) {
   EXPECT_EQ(hop_status(Refusal::self, RequestKind::connect), 202u);
   EXPECT_EQ(hop_status(Refusal::connection_failed, RequestKind::connect), 203u);
   EXPECT_EQ(hop_status(Refusal::no_reservation, RequestKind::connect), 204u);
+  EXPECT_EQ(hop_status(Refusal::shutting_down, RequestKind::reserve), 200u);
+  EXPECT_EQ(hop_status(Refusal::shutting_down, RequestKind::connect), 201u);
   EXPECT_EQ(hop_status(Refusal::malformed, RequestKind::reserve), 400u);
   EXPECT_EQ(hop_status(Refusal::unexpected, RequestKind::connect), 401u);
 }
