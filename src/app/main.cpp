@@ -113,6 +113,7 @@ int run(const app::Config& cfg, int argc, char** argv) {
     in.uptime_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_steady).count();
     in.started_at = metrics::rfc3339(started_at);
     metrics::copy_relay_counters(relay.policy().counters(), in);
+    in.handshake_failures = host.handshake_failures();
     if (autonat) {
       const auto& ac = autonat->counters();
       in.autonat["v2_requests"] = ac.v2.requests;
@@ -135,6 +136,9 @@ int run(const app::Config& cfg, int argc, char** argv) {
   }
   metrics::Registry registry;
   metrics::register_relay_metrics(registry, gather);
+  relay.set_on_circuit_end([&registry](net::Clock::duration lasted, std::uint64_t bytes) {
+    metrics::observe_circuit_end(registry, std::chrono::duration<double>(lasted).count(), bytes);
+  });
   std::optional<metrics::PrometheusServer> prometheus;
   if (!cfg.prometheus_listen.empty()) {
     auto ep = metrics::parse_listen_endpoint(cfg.prometheus_listen);

@@ -57,6 +57,7 @@ nlohmann::json relay_metrics_json(const MetricsInputs& in) {
   j["circuits_cut"] = {{"data_limit", in.circuits_cut_data_limit}, {"duration", in.circuits_cut_duration}};
   j["circuits_refused"] = nlohmann::json(in.circuits_refused);
   j["autonat"] = nlohmann::json(in.autonat);
+  j["handshake_failures"] = nlohmann::json(in.handshake_failures);
   return j;
 }
 
@@ -79,6 +80,9 @@ void register_relay_metrics(Registry& registry, std::function<MetricsInputs()> g
   registry.counter("chiral_relay_circuits_cut_total", "", {{"limit", "duration"}});
   registry.declare("chiral_relay_circuits_refused_total", "Relay circuits refused, by reason", MetricType::counter);
   registry.declare("chiral_relay_autonat_total", "AutoNAT server events, by result", MetricType::counter);
+  registry.declare("chiral_relay_handshake_failures_total",
+                   "Inbound connections that failed the multistream/Noise/muxer upgrade, by stage", MetricType::counter);
+  observe_circuit_end(registry, -1, 0);  // registers both histograms without an observation
 
   registry.add_collector([gather = std::move(gather)](Registry& r) {
     const MetricsInputs in = gather();
@@ -110,7 +114,23 @@ void register_relay_metrics(Registry& registry, std::function<MetricsInputs()> g
     for (const auto& [result, n] : in.autonat) {
       r.counter("chiral_relay_autonat_total", "", {{"result", result}}).set(static_cast<double>(n));
     }
+    for (const auto& [stage, n] : in.handshake_failures) {
+      r.counter("chiral_relay_handshake_failures_total", "", {{"stage", stage}}).set(static_cast<double>(n));
+    }
   });
+}
+
+void observe_circuit_end(Registry& registry, double seconds, std::uint64_t bytes) {
+  // 10 ms .. ~5.8 h and 1 KiB .. 16 GiB: covers default-limited circuits (128 KiB, 2 min) and unlimited ones.
+  static const std::vector<double> kSeconds = {0.01, 0.1, 1, 5, 15, 30, 60, 120, 300, 900, 3600, 21600};
+  static const std::vector<double> kBytes = exponential_buckets(1024, 4, 13);
+  auto& duration = registry.histogram("chiral_relay_circuit_duration_seconds",
+                                      "How long relayed circuits lasted", kSeconds);
+  auto& carried = registry.histogram("chiral_relay_circuit_bytes", "Bytes a relayed circuit carried (both directions)",
+                                     kBytes);
+  if (seconds < 0) return;
+  duration.observe(seconds);
+  carried.observe(static_cast<double>(bytes));
 }
 
 }  // namespace chiral::metrics

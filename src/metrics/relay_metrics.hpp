@@ -30,6 +30,7 @@ struct MetricsInputs {
   std::map<std::string, std::uint64_t> reservations_refused, circuits_refused;  // by refusal label
   std::uint64_t reservations_accepted = 0, circuits_accepted = 0;
   std::map<std::string, std::uint64_t> autonat;  // AutoNAT counters by result label
+  std::map<std::string, std::uint64_t> handshake_failures;  // inbound upgrade failures by stage
   // Extra relay counters (relay::Counters), zero when not filled.
   std::uint64_t reservations_refreshed = 0, circuits_closed = 0;
   std::uint64_t circuits_cut_data_limit = 0, circuits_cut_duration = 0;
@@ -46,7 +47,7 @@ std::string rfc3339(std::chrono::system_clock::time_point t);
 //   started_at, updated_at (now, RFC 3339), relay_reservations, relay_circuits,
 //   bytes_relayed {src_to_dst, dst_to_src}, reservations_accepted, reservations_refreshed,
 //   reservations_refused {label: n}, circuits_accepted, circuits_closed, circuits_cut {data_limit, duration},
-//   circuits_refused {label: n}, autonat {label: n}.
+//   circuits_refused {label: n}, autonat {label: n}, handshake_failures {stage: n}.
 nlohmann::json relay_metrics_json(const MetricsInputs& in);
 
 // Adds a collector that calls `gather` before each Prometheus render and copies it into:
@@ -56,7 +57,11 @@ nlohmann::json relay_metrics_json(const MetricsInputs& in);
 //   chiral_relay_reservations_refreshed_total, chiral_relay_reservations_refused_total{reason},
 //   chiral_relay_circuits_accepted_total, chiral_relay_circuits_closed_total,
 //   chiral_relay_circuits_cut_total{limit}, chiral_relay_circuits_refused_total{reason},
-//   chiral_relay_autonat_total{result} (counters).
+//   chiral_relay_autonat_total{result}, chiral_relay_handshake_failures_total{stage} (counters);
+//   chiral_relay_circuit_duration_seconds and chiral_relay_circuit_bytes (histograms, observed by the caller
+//   through observe_circuit_end).
 void register_relay_metrics(Registry& registry, std::function<MetricsInputs()> gather);
+// Records one finished circuit in the two circuit histograms.
+void observe_circuit_end(Registry& registry, double seconds, std::uint64_t bytes);
 
 }  // namespace chiral::metrics

@@ -149,6 +149,9 @@ awaitable<void> Host::handle_inbound(tcp::socket socket) {
   if (!up) {
     spdlog::info("inbound {}:{}: handshake failed during {}: {}", remote.address().to_string(), remote.port(),
                  stage ? stage : "upgrade", up.error().message());
+    std::string label = stage ? stage : "upgrade";
+    std::replace(label.begin(), label.end(), ' ', '_');
+    ++handshake_failures_[label];
     co_return;
   }
   if (!accepting()) co_return;

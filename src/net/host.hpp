@@ -57,6 +57,8 @@ class Host {
   std::vector<ConnectionPtr> connections_to(const multiformats::PeerId& peer) const;
   std::size_t connection_count() const { return connections_.size(); }
   std::size_t connected_peer_count() const { return by_peer_.size(); }
+  // Inbound connections that failed their upgrade, by stage: security_negotiation, noise, muxer_negotiation.
+  const std::map<std::string, std::uint64_t>& handshake_failures() const { return handshake_failures_; }
 
   // Stops listening; connections being upgraded are dropped; live connections stay (graceful drain).
   void stop_accepting();
@@ -82,6 +84,7 @@ class Host {
   std::unordered_map<std::uint64_t, ConnectionPtr> connections_;
   std::unordered_map<multiformats::PeerId, std::vector<std::uint64_t>> by_peer_;
   std::vector<ConnectionObserver> observers_;
+  std::map<std::string, std::uint64_t> handshake_failures_;
   std::uint64_t next_conn_id_ = 1;
   bool stopped_ = false;
   bool draining_ = false;  // stop_accepting() was called

@@ -331,8 +331,12 @@ awaitable<void> RelayService::handle_connect(StreamPtr s, ConnectionPtr conn, co
     (src_to_dst ? c.circuit_bytes_src_to_dst : c.circuit_bytes_dst_to_src) += n;
   };
   open_circuits_.emplace(circuit, std::make_pair(s, stop));
+  const auto opened_at = Clock::now();
   auto result = co_await splice(s, stop, sl, std::move(count_bytes));
-  if (*alive) open_circuits_.erase(circuit);
+  if (*alive) {
+    open_circuits_.erase(circuit);
+    if (on_circuit_end_) on_circuit_end_(Clock::now() - opened_at, result.a_to_b + result.b_to_a);
+  }
   if (result.end == SpliceEnd::data_limit) guard.end = relay::CircuitEnd::data_limit;
   if (result.end == SpliceEnd::duration_limit) guard.end = relay::CircuitEnd::duration;
   changed();  // (the slot is released by the guard right after; the coalesced write sees it)

@@ -49,6 +49,9 @@ class RelayService {
   // Called after every change of the tables (reservation made/dropped/expired, circuit opened/closed) and
   // every refusal: the metrics writer coalesces these into file writes.
   void set_on_change(std::function<void()> cb) { on_change_ = std::move(cb); }
+  // Called when a spliced circuit ends: how long it lasted and the bytes it carried (both directions).
+  using CircuitEndObserver = std::function<void(net::Clock::duration lasted, std::uint64_t bytes)>;
+  void set_on_circuit_end(CircuitEndObserver cb) { on_circuit_end_ = std::move(cb); }
 
  private:
   net::awaitable<void> serve_hop(net::StreamPtr s);
@@ -67,6 +70,7 @@ class RelayService {
   bool draining_ = false;
   std::map<relay::CircuitId, std::pair<net::StreamPtr, net::StreamPtr>> open_circuits_;  // hop side, stop side
   std::function<void()> on_change_;
+  CircuitEndObserver on_circuit_end_;
   void changed() const {
     if (on_change_) on_change_();
   }

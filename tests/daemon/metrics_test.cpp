@@ -282,6 +282,12 @@ TEST_F(MetricsDaemon, ValuesFollowPeersReservationsAndCircuits) {
       EXPECT_TRUE(ok) << read_json(metrics_).dump();
     }
 
+    // The finished circuit is in the histograms.
+    const std::string after = scrape(prometheus_port_);
+    EXPECT_EQ(sample(after, "chiral_relay_circuit_duration_seconds_count"), 1) << after;
+    EXPECT_EQ(sample(after, "chiral_relay_circuit_bytes_count"), 1) << after;
+    EXPECT_GE(sample(after, "chiral_relay_circuit_bytes_sum"), 2000) << after;
+
     // A CONNECT to a peer without a reservation is counted by reason.
     auto refused = co_await services::relay_connect(*sc, source.peer_id());
     EXPECT_TRUE(refused && refused->status.status != Status::OK);
@@ -349,6 +355,33 @@ TEST_F(MetricsDaemon, ReaderNeverSeesATornFileWhileEventsHappen) {
   reader.join();
   EXPECT_EQ(torn.load(), 0);
   EXPECT_GT(reads.load(), 20);
+}
+
+TEST_F(MetricsDaemon, HandshakeFailuresAreCountedByStage) {
+  {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(daemon_->port());
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+    const std::string garbage = "GET / HTTP/1.1\r\n\r\n";
+    ::send(fd, garbage.data(), garbage.size(), MSG_NOSIGNAL);
+    char buf[256];
+    while (::recv(fd, buf, sizeof buf, 0) > 0) {
+    }
+    ::close(fd);
+  }
+  run([&](asio::io_context&) -> awaitable<void> {
+    auto pred = [](const nlohmann::json& j) {
+      return j["handshake_failures"].is_object() && j["handshake_failures"].value("security_negotiation", 0) == 1;
+    };
+    const bool ok = co_await wait_metrics(metrics_, pred, std::chrono::seconds(10));
+    EXPECT_TRUE(ok) << read_json(metrics_).dump();
+  });
+  const std::string text = scrape(prometheus_port_);
+  EXPECT_NE(text.find("chiral_relay_handshake_failures_total{stage=\"security_negotiation\"} 1\n"), std::string::npos)
+      << text;
 }
 
 TEST_F(MetricsDaemon, RefreshedWithoutEvents) {

@@ -24,6 +24,9 @@
 //      to a peer connected to the relay without a reservation, get NO_RESERVATION (204).
 //  (f) duration limit cuts the circuit (--circuit-duration 2 --circuit-data-limit 0): js sees
 //      limits.seconds <= 2 and no byte limit; an echo works, then the relayed connection closes 2-5 s in.
+//  (g) metrics follow js peers (--metrics-file, --prometheus-listen): metrics.json and /metrics show the
+//      peers, the reservation and the circuit as js makes them, bytes relayed = payload + overhead, the
+//      circuit histogram, then the reservation ending with A and the counts back to 0.
 //
 // How js-libp2p 3.x exposes what we check:
 //  - connection.limits = { bytes?: bigint, seconds?: number } on a relayed connection: REMAINING bytes
@@ -37,7 +40,7 @@
 //    verifies its signature; we do that on the raw bytes.
 import './lib/polyfill.mjs'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -571,6 +574,75 @@ const SUBTESTS = [
         `expected NO_RESERVATION (204), got ${statusName(raw2.reply.status)}`)
       return { summary: `js dial failed (${dialErr}); raw CONNECT -> ${statusName(raw.reply.status)} and ${statusName(raw2.reply.status)} (connected, unreserved)` }
     }
+  },
+  {
+    id: 'g',
+    title: 'metrics file and Prometheus follow js peers',
+    flags: (ctx) => ['--circuit-data-limit', '0', '--circuit-duration', '0', '--metrics-file', join(ctx.tmp, 'metrics.json'),
+      '--prometheus-listen', '127.0.0.1:0'],
+    async run (ctx) {
+      const file = join(ctx.tmp, 'metrics.json')
+      const { match } = await ctx.daemon.waitForLine(/prometheus metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics)/, 5_000)
+      const url = match[1]
+      let last = {}
+      const waitMetrics = async (pred, what, timeoutMs = 8_000) => {
+        const t = Date.now()
+        while (true) {
+          try { last = JSON.parse(await readFile(file, 'utf8')) } catch (err) { fail(`metrics.json does not parse: ${err.message}`) }
+          if (pred(last)) return last
+          if (Date.now() - t > timeoutMs) fail(`metrics.json: ${what} not seen within ${timeoutMs} ms`, JSON.stringify(last))
+          await sleep(50)
+        }
+      }
+      const scrape = async () => {
+        const text = await (await fetch(url)).text()
+        const value = (name) => {
+          const m = text.match(new RegExp(`^${name} (\\S+)$`, 'm'))
+          return m == null ? undefined : Number(m[1])
+        }
+        return { text, value }
+      }
+      await waitMetrics(j => j.connected_peers === 0 && j.relay_reservations === 0, 'an idle relay')
+
+      const A = await createRelayClient(ctx, { listenOnRelay: true, name: 'A' })
+      await handleEcho(A)
+      await waitForCircuitAddr(A, ctx.daemon)
+      await waitMetrics(j => j.connected_peers === 1 && j.relay_reservations === 1 && j.reservations_accepted === 1,
+        'A connected with a reservation')
+      const B = await createRelayClient(ctx, { name: 'B' })
+      const C = await createRelayClient(ctx, { name: 'C' })
+      await withTimeout(C.dial(ctx.daemon.multiaddr), 10_000, 'C connects to the relay')
+      const conn = await dialThroughRelay(B, ctx.daemon, A)
+      await waitMetrics(j => j.connected_peers === 3 && j.relay_circuits === 1 && j.circuits_accepted === 1,
+        '3 peers and 1 circuit')
+      const p = await scrape()
+      assertEqual(p.value('chiral_relay_connected_peers'), 3, 'Prometheus connected_peers')
+      assertEqual(p.value('chiral_relay_reservations'), 1, 'Prometheus reservations')
+      assertEqual(p.value('chiral_relay_circuits'), 1, 'Prometheus circuits')
+
+      const stream = await conn.newStream(ECHO, { runOnLimitedConnection: true, signal: AbortSignal.timeout(10_000) })
+      const data = randomBytes(256 * 1024)
+      const r = await echoTransfer(stream, data, { timeoutMs: 20_000 })
+      assertEqual(r.got, data.length, `bytes echoed back (${describeTransfer(r)})`)
+      await conn.close()
+      // Both directions carried the payload plus the end-to-end Noise/yamux/multistream overhead.
+      const j = await waitMetrics(j => j.relay_circuits === 0 && j.circuits_closed === 1, 'the circuit closed')
+      assertOk(j.bytes_relayed.src_to_dst >= data.length && j.bytes_relayed.src_to_dst < data.length + 16384,
+        'bytes relayed B -> A = payload + a little overhead', JSON.stringify(j.bytes_relayed))
+      assertOk(j.bytes_relayed.dst_to_src >= data.length && j.bytes_relayed.dst_to_src < data.length + 16384,
+        'bytes relayed A -> B = payload + a little overhead', JSON.stringify(j.bytes_relayed))
+      const q = await scrape()
+      assertEqual(q.value('chiral_relay_circuit_duration_seconds_count'), 1, 'Prometheus circuit duration histogram count')
+      assertEqual(q.value('chiral_relay_bytes_relayed_total{direction="src_to_dst"}'), j.bytes_relayed.src_to_dst,
+        'Prometheus bytes relayed = metrics.json')
+
+      await A.stop()
+      await waitMetrics(j => j.connected_peers === 2 && j.relay_reservations === 0, 'A gone: its reservation ended')
+      await B.stop()
+      await C.stop()
+      await waitMetrics(j => j.connected_peers === 0 && j.connections === 0, 'everyone gone')
+      return { summary: `metrics.json and /metrics matched 3 js peers, 1 reservation, 1 circuit (${j.bytes_relayed.src_to_dst} + ${j.bytes_relayed.dst_to_src} bytes relayed) and their departure` }
+    }
   }
 ]
 
@@ -589,7 +661,8 @@ await runTest('relay', async () => {
     let result
     let error
     try {
-      const args = ['--listen', '/ip4/127.0.0.1/tcp/0', '--identity-path', join(tmp, 'id.key'), ...t.flags, ...extraArgs]
+      const flags = typeof t.flags === 'function' ? t.flags(ctx) : t.flags
+      const args = ['--listen', '/ip4/127.0.0.1/tcp/0', '--identity-path', join(tmp, 'id.key'), ...flags, ...extraArgs]
       ctx.daemon = await startDaemon(bin, args, { name: `daemon-${t.id}` })
       result = await withTimeout(t.run(ctx), SUBTEST_TIMEOUT_MS, `sub-test ${name}`)
       if (ctx.daemon.exitInfo != null) fail('daemon still running at the end of the sub-test', `it exited: ${JSON.stringify(ctx.daemon.exitInfo)}`)

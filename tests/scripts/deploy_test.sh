@@ -36,9 +36,18 @@ for line in "Type=notify" "WatchdogSec=30" "NoNewPrivileges=yes" "ProtectSystem=
             "WantedBy=multi-user.target" 'Environment="RELAY_DIR=/var/lib/chiral-relay"'; do
   check "unit has $line" has_line "$unit" "$line"
 done
-for flag in --port --external-address --identity-path --pid-file --metrics-file --max-reservations --max-circuits; do
+for flag in --port --external-address --identity-path --pid-file --metrics-file --config; do
   check "unit ExecStart passes $flag" has_text "$unit" "  $flag "
 done
+# The guide's limits are in relay.toml (reloadable), and the file is one the daemon accepts.
+for line in "max-reservations = 256" "max-circuits = 32"; do
+  check "relay.toml has $line" has_text "$root/deploy/relay.toml" "$line"
+done
+config_parses() {
+  "$bin" --config "$root/deploy/relay.toml" --version >/dev/null 2>"$tmp/config.err" || { cat "$tmp/config.err"; return 1; }
+  [[ ! -s "$tmp/config.err" ]] || { cat "$tmp/config.err"; return 1; }
+}
+check "chiral-relay accepts deploy/relay.toml" config_parses
 verify_unit() {
   local out
   sed "s|/usr/local/bin/chiral-relay|$bin|" "$unit" >"$tmp/chiral-relay.service"
