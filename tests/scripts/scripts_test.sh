@@ -19,9 +19,9 @@ else
   export RELAY_BIN=${2:?daemon mode needs the binary}
   help=$("$RELAY_BIN" --help 2>&1 || true)
   if [[ "$help" != *--pid-file* || "$help" != *--metrics-file* ]]; then
-    echo "SKIP: $RELAY_BIN has no --pid-file/--metrics-file yet (daemon wiring pending)"
+    echo "FAIL: $RELAY_BIN --help lists no --pid-file/--metrics-file"
     rm -rf "$tmp"
-    exit 77
+    exit 1
   fi
 fi
 
