@@ -10,6 +10,8 @@
 //    parallel circuits over one connection would exceed);
 //  - connection manager: no connection cap, no per-host inbound rate limit (default 5/s), no cap on
 //    pending inbound upgrades (default 10);
+//  - yamux maxEarlyStreams raised (default 10: js aborts the whole connection when more streams arrive
+//    before it has finished setting the connection up, as 64 circuits opened right after the handshake do);
 //  - connection monitor off: it pings every connection every 10 s with /ipfs/ping streams, which would
 //    add js-only CPU to the idle-connection figures (chiral-relay's keep-alive is a yamux ping).
 import './lib/polyfill.mjs'
@@ -26,7 +28,7 @@ const node = await createLibp2p({
   addresses: { listen: [process.env.JS_RELAY_LISTEN ?? '/ip4/127.0.0.1/tcp/0'] },
   transports: [tcp()],
   connectionEncrypters: [noise()],
-  streamMuxers: [yamux()],
+  streamMuxers: [yamux({ maxEarlyStreams: MANY })],
   connectionManager: {
     maxConnections: MANY,
     inboundConnectionThreshold: MANY,
