@@ -207,8 +207,11 @@ print(f"{'floor: ChaCha20-Poly1305 decrypt+encrypt CPU-s per GiB':{w}} {fmt(floo
 PY
 if [[ -f "$OUT/perf.data" ]]; then
   echo
-  echo "perf: top 15 symbols of chiral-relay during (a), self time (full report: perf report -i $OUT/perf.data)"
-  perf report -i "$OUT/perf.data" --stdio --no-children -g none --sort dso,symbol 2>/dev/null |
-    grep -E '^ +[0-9.]+%' | head -15 || true
+  # perf pads its columns to the widest name: squeeze them. libcrypto has no symbols (addresses only).
+  squeeze() { grep -E '^ +[0-9.]+%' | sed -E 's/ +$//; s/( +-)+$//; s/ {3,}/  /g'; }
+  echo "perf: chiral-relay during (a), self time by library (full report: perf report -i $OUT/perf.data)"
+  perf report -i "$OUT/perf.data" --stdio --no-children -g none --sort dso 2>/dev/null | squeeze | head -6 || true
+  echo "perf: top 15 symbols"
+  perf report -i "$OUT/perf.data" --stdio --no-children -g none --sort dso,symbol 2>/dev/null | squeeze | head -15 || true
 fi
 echo "raw results: $OUT"
