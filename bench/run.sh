@@ -59,7 +59,7 @@ done
 
 OUT=${BENCH_OUT:-$BUILD/bench-results}
 mkdir -p "$OUT"
-rm -f "$OUT"/*.json "$OUT"/*.log "$OUT"/perf.*
+rm -f "$OUT"/*.json "$OUT"/*.err "$OUT"/*.failed "$OUT"/*.log "$OUT"/perf.*
 relay_pid=
 perf_pid=
 cleanup() {
@@ -99,12 +99,14 @@ stop_relay() {
   relay_pid=
 }
 
-# measure <name> <loadgen mode args...>: one JSON line into $OUT/<name>.json (kept even when the run failed).
+# measure <name> <loadgen mode args...>: one JSON line into $OUT/<name>.json (kept even when the run failed);
+# a non-zero exit (failed set-ups, a sanitizer report) leaves $OUT/<name>.failed and shows as FAIL.
 measure() {
   local name=$1
   shift
   if ! "$LOADGEN" --target "$relay_addr" --pid "$relay_pid" "$@" >"$OUT/$name.json" 2>"$OUT/$name.err"; then
     echo "bench: $name failed: $(tail -c 400 "$OUT/$name.json") $(tail -c 400 "$OUT/$name.err")" >&2
+    touch "$OUT/$name.failed"
   fi
   [[ -s "$OUT/$name.err" ]] || rm -f "$OUT/$name.err"
 }
@@ -141,7 +143,7 @@ run_suite() {
   stop_relay
 }
 
-"$LOADGEN" floor --mib "$FLOOR_MIB" >"$OUT/floor.json"
+"$LOADGEN" floor --mib "$FLOOR_MIB" >"$OUT/floor.json" || touch "$OUT/floor.failed"
 run_suite ours "$IDLE" "$HANDSHAKES"
 if [[ "$BENCH_JS" == 1 ]]; then run_suite js "$JS_IDLE" "$JS_HANDSHAKES"; fi
 
@@ -160,10 +162,12 @@ def load(name):
     except (OSError, ValueError, IndexError):
         return None
 
-floor = (load('floor') or {}).get('cpu_seconds_per_gib')
+floor = None if os.path.exists(os.path.join(out, 'floor.failed')) else (load('floor') or {}).get('cpu_seconds_per_gib')
 
 def value(kind, group, key, scale=1.0):
     r = load(f'{kind}-{group}')
+    if os.path.exists(os.path.join(out, f'{kind}-{group}.failed')):
+        return None
     if r is None or r.get('failed') not in (False, 0) or key not in r:
         return None
     return r[key] * scale
