@@ -204,7 +204,8 @@ print(f"{'benchmark':{w}} {'ours':>10} {'js':>10} {'ours/js':>8} {'target':>8} {
 for label, group, key, scale, digits, target, vs_floor in rows:
     ours = value('ours', group, key, scale)
     js = value('js', group, key, scale)
-    ratio = f'{ours / js:.2f}' if ours is not None and js not in (None, 0) else '-'
+    # GiB relayed only shows how far each got within the time cap: no ratio
+    ratio = f'{ours / js:.2f}' if ours is not None and js not in (None, 0) and key != 'bytes' else '-'
     fl = f'{ours / floor:.2f}' if vs_floor and ours is not None and floor else ''
     print(f'{label:{w}} {fmt(ours, digits):>10} {fmt(js, digits) if os.path.exists(os.path.join(out, "js-" + group + ".json")) else "-":>10} {ratio:>8} {target:>8} {fl:>10}')
 print(f"{'floor: ChaCha20-Poly1305 decrypt+encrypt CPU-s per GiB':{w}} {fmt(floor, 2):>10}")
