@@ -6,8 +6,9 @@
 //              of us): handshakes/s, relay CPU per handshake, relay RSS per held connection.
 //   idle       N peers (own identities), each connects, identifies and holds a reservation: relay RSS and
 //              CPU per new peer.
-//   relay      K parallel raw circuits from a source to a reserved target, each carrying B bytes one way
-//              (or until --seconds): relayed MiB/s, relay CPU-s per GiB, relay peak RSS.
+//   relay      K parallel raw circuits from M source peers to N reserved target peers (default 1 and 1),
+//              each carrying B bytes one way (or until --seconds): relayed MiB/s, relay CPU-s per GiB,
+//              relay peak RSS.
 //   rtt        64-byte ping-pong through a circuit vs over a direct connection to the target: p50/p99.
 //   floor      CPU-s per GiB of one ChaCha20-Poly1305 decrypt + encrypt here (what a relay must spend).
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -300,9 +301,9 @@ int run_idle(const multiformats::Multiaddr& addr, int pid, std::size_t connectio
 // relay: K raw circuits (no end-to-end Noise inside: we measure the relay, not the endpoints).
 
 struct Reserved {
-  std::atomic<bool> done{false};
-  std::atomic<bool> ok{false};
-  std::string error;
+  std::atomic<std::size_t> done{0};
+  std::atomic<std::size_t> ok{0};
+  std::string error;  // first failure; written on the target thread only
 };
 
 awaitable<void> reserve_target(Host& target, const multiformats::Multiaddr& addr, Reserved& out,
@@ -310,21 +311,23 @@ awaitable<void> reserve_target(Host& target, const multiformats::Multiaddr& addr
   const Clock::duration timeout = kStepTimeout;
   auto c = co_await target.dial(addr);
   if (!c) {
-    out.error = "target dial: " + c.error().message();
-    out.done = true;
+    if (out.error.empty()) out.error = "target dial: " + c.error().message();
+    ++out.done;
     co_return;
   }
   keep = *c;
   ConnectionPtr conn = *c;
   auto r = co_await services::relay_reserve(conn, timeout);
   if (!r) {
-    out.error = "reserve: " + r.error().message();
+    if (out.error.empty()) out.error = "reserve: " + r.error().message();
   } else if (r->status != relay_proto::Status::OK) {
-    out.error = "reserve: status " + std::string(relay_proto::status_name(r->status.value_or(relay_proto::Status::UNUSED)));
+    if (out.error.empty()) {
+      out.error = "reserve: status " + std::string(relay_proto::status_name(r->status.value_or(relay_proto::Status::UNUSED)));
+    }
   } else {
-    out.ok = true;
+    ++out.ok;
   }
-  out.done = true;
+  ++out.done;
 }
 
 struct FlowRun {
@@ -380,38 +383,53 @@ awaitable<void> source_circuit(ConnectionPtr conn, multiformats::PeerId target, 
   co_await s->read_some(one);
 }
 
-awaitable<void> source_main(Host& source, const multiformats::Multiaddr& addr, multiformats::PeerId target,
-                            FlowRun& run, ConnectionPtr& keep) {
+// One source peer: one connection to the relay, then a circuit to each entry of `targets` (repeats allowed).
+awaitable<void> source_main(Host& source, const multiformats::Multiaddr& addr,
+                            std::vector<multiformats::PeerId> targets, FlowRun& run, ConnectionPtr& keep) {
   auto c = co_await source.dial(addr);
   if (!c) {
     if (!run.failed.exchange(true)) run.error = "source dial: " + c.error().message();
     co_return;
   }
   keep = *c;
-  for (std::size_t i = 0; i < run.circuits; ++i) {
+  for (const auto& target : targets) {
     asio::co_spawn(source.io(), source_circuit(*c, target, run), asio::detached);
   }
 }
 
+// `targets` peers reserve, `sources` peers connect; circuit i goes from source i % sources to target
+// i % targets. All targets share one thread and all sources another, so the client side stays off the
+// relay's core as far as two cores allow.
 int run_relay(const multiformats::Multiaddr& addr, int pid, std::uint64_t bytes, std::size_t circuits,
-              double max_seconds) {
+              double max_seconds, std::size_t n_targets, std::size_t n_sources) {
   const HostConfig hc = bench_host_config();
+  n_targets = std::max<std::size_t>(1, n_targets);
+  n_sources = std::max<std::size_t>(1, std::min(n_sources, std::max<std::size_t>(1, circuits)));
   asio::io_context io_target(1), io_source(1);
-  Host target(io_target, crypto::Ed25519PrivateKey::generate(), hc);
-  Host source(io_source, crypto::Ed25519PrivateKey::generate(), hc);
   FlowRun run;
   run.circuits = circuits;
   run.bytes = bytes;
-  services::StopListener sink(target, [&run](StreamPtr s, multiformats::PeerId, std::optional<relay_proto::Limit>) {
-    return sink_circuit(std::move(s), run);
-  });
+  std::vector<std::unique_ptr<Host>> targets, sources;
+  std::vector<std::unique_ptr<services::StopListener>> sinks;
+  for (std::size_t i = 0; i < n_targets; ++i) {
+    targets.push_back(std::make_unique<Host>(io_target, crypto::Ed25519PrivateKey::generate(), hc));
+    sinks.push_back(std::make_unique<services::StopListener>(
+        *targets.back(), [&run](StreamPtr s, multiformats::PeerId, std::optional<relay_proto::Limit>) {
+          return sink_circuit(std::move(s), run);
+        }));
+  }
+  for (std::size_t i = 0; i < n_sources; ++i) {
+    sources.push_back(std::make_unique<Host>(io_source, crypto::Ed25519PrivateKey::generate(), hc));
+  }
   Reserved reserved;
-  ConnectionPtr target_conn, source_conn;
-  asio::co_spawn(io_target, reserve_target(target, addr, reserved, target_conn), asio::detached);
+  std::vector<ConnectionPtr> target_conns(n_targets), source_conns(n_sources);
+  for (std::size_t i = 0; i < n_targets; ++i) {
+    asio::co_spawn(io_target, reserve_target(*targets[i], addr, reserved, target_conns[i]), asio::detached);
+  }
   auto keep_target = asio::make_work_guard(io_target);
   std::thread target_thread([&] { io_target.run(); });
-  while (!reserved.done) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  if (!reserved.ok) {
+  while (reserved.done < n_targets) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  if (reserved.ok < n_targets) {
     std::cerr << "relay bench: " << reserved.error << "\n";
     io_target.stop();
     target_thread.join();
@@ -424,7 +442,11 @@ int run_relay(const multiformats::Multiaddr& addr, int pid, std::uint64_t bytes,
   if (max_seconds > 0) {
     run.deadline = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(max_seconds));
   }
-  asio::co_spawn(io_source, source_main(source, addr, target.peer_id(), run, source_conn), asio::detached);
+  std::vector<std::vector<multiformats::PeerId>> plan(n_sources);
+  for (std::size_t i = 0; i < circuits; ++i) plan[i % n_sources].push_back(targets[i % n_targets]->peer_id());
+  for (std::size_t i = 0; i < n_sources; ++i) {
+    asio::co_spawn(io_source, source_main(*sources[i], addr, std::move(plan[i]), run, source_conns[i]), asio::detached);
+  }
   auto keep_source = asio::make_work_guard(io_source);
   std::thread source_thread([&] { io_source.run(); });
   const auto give_up = t0 + std::chrono::seconds(600);
@@ -444,6 +466,8 @@ int run_relay(const multiformats::Multiaddr& addr, int pid, std::uint64_t bytes,
   nlohmann::json out;
   out["mode"] = "relay";
   out["circuits"] = circuits;
+  out["targets"] = n_targets;
+  out["sources"] = n_sources;
   out["bytes"] = run.received.load();
   out["seconds"] = secs;
   out["mib_per_second"] = double(run.received.load()) / double(1 << 20) / secs;
@@ -643,6 +667,7 @@ int main(int argc, char** argv) {
   std::string target;
   int pid = 0;
   std::size_t connections = 1000, concurrency = 32, circuits = 1, rounds = 2000, warmup = 200, payload = 64;
+  std::size_t n_targets = 1, n_sources = 1;
   std::uint64_t mib = 1024, floor_mib = 512;
   double seconds = 0;
   app.add_option("--target", target, "Relay multiaddr with /p2p");
@@ -656,6 +681,8 @@ int main(int argc, char** argv) {
   auto* rl = app.add_subcommand("relay", "Move data through parallel circuits");
   rl->add_option("--circuits", circuits, "Parallel circuits")->capture_default_str();
   rl->add_option("--mib", mib, "MiB per circuit")->capture_default_str();
+  rl->add_option("--targets", n_targets, "Peers holding a reservation (circuit i ends at target i % N)")->capture_default_str();
+  rl->add_option("--sources", n_sources, "Peers dialing through the relay (circuit i starts at source i % M)")->capture_default_str();
   rl->add_option("--seconds", seconds, "Stop sending after this many seconds (0 = no limit)")->capture_default_str();
   auto* rtt = app.add_subcommand("rtt", "Request/response latency through the relay vs direct");
   rtt->add_option("--rounds", rounds, "Measured round trips per path")->capture_default_str();
@@ -681,5 +708,5 @@ int main(int argc, char** argv) {
   if (*hs) return run_handshake(*addr, pid, connections, concurrency);
   if (*idle) return run_idle(*addr, pid, connections, concurrency);
   if (*rtt) return run_rtt(*addr, pid, rounds, warmup, payload);
-  return run_relay(*addr, pid, mib << 20, circuits, seconds);
+  return run_relay(*addr, pid, mib << 20, circuits, seconds, n_targets, n_sources);
 }

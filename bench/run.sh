@@ -26,6 +26,8 @@ fi
 RELAY_MIB=${RELAY_MIB:-$d_relay_mib}          # (a) MiB through one circuit
 PARALLEL=${PARALLEL:-$d_parallel}             # (b) circuits
 PARALLEL_MIB=${PARALLEL_MIB:-$d_parallel_mib} # (b) MiB per circuit
+B_TARGETS=${B_TARGETS:-1}                     # (b) reserved target peers (circuit i ends at target i % N)
+B_SOURCES=${B_SOURCES:-1}                     # (b) source peers dialing through the relay
 MAX_SECONDS=${MAX_SECONDS:-$d_max_seconds}    # (a), (b) stop sending after this long (the js relay is slow)
 IDLE=${IDLE:-$d_idle}                         # (c) peers with a reservation (ours)
 JS_IDLE=${JS_IDLE:-$d_js_idle}                # (c) the same for js (~9 ms of js CPU each)
@@ -138,7 +140,8 @@ run_suite() {
     wait "$perf_pid" 2>/dev/null || true
     perf_pid=
   fi
-  measure "$kind-b" relay --circuits "$PARALLEL" --mib "$PARALLEL_MIB" --seconds "$MAX_SECONDS"
+  measure "$kind-b" relay --circuits "$PARALLEL" --mib "$PARALLEL_MIB" --seconds "$MAX_SECONDS" \
+    --targets "$B_TARGETS" --sources "$B_SOURCES"
   measure "$kind-e" rtt --rounds "$RTT_ROUNDS" --warmup "$RTT_WARMUP"
   stop_relay
 }
