@@ -6,7 +6,7 @@ PORT ?= 4001
 RELAY_DIR ?= $(HOME)/.chiral-relay
 ARGS ?=
 
-.PHONY: all deps build run test unit interop asan bench fuzz fuzz-build fuzz-smoke clean
+.PHONY: all deps build run test unit interop asan bench bench-smoke fuzz fuzz-build fuzz-smoke clean
 
 all: build
 
@@ -58,8 +58,13 @@ fuzz: fuzz-build
 fuzz-smoke: fuzz-build
 	tests/fuzz/run.sh build-fuzz 10 $(FUZZ_JOBS) $(FUZZ_TARGETS)
 
-bench: build
+# Benchmarks against chiral-relay and the js-libp2p relay, one table (bench/README.md; knobs: BENCH_QUICK=1,
+# BENCH_JS=0, PERF=1, sizes). Not part of `make test`, which only runs the quick smoke (ctest -L bench-smoke).
+bench: deps build
 	BUILD=$(BUILD) ./bench/run.sh
+
+bench-smoke: build
+	cd $(BUILD) && ctest --output-on-failure -L bench-smoke
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz

@@ -13,6 +13,7 @@ PKGS=(
   nodejs npm
   procps iproute2 jq curl python3
   python3-prometheus-client python3-yaml shellcheck systemd
+  linux-perf  # PERF=1 make bench: perf record of the relay during benchmark (a)
 )
 
 missing=()
