@@ -57,6 +57,12 @@ nlohmann::json relay_metrics_json(const MetricsInputs& in) {
   j["circuits_cut"] = {{"data_limit", in.circuits_cut_data_limit}, {"duration", in.circuits_cut_duration}};
   j["circuits_refused"] = nlohmann::json(in.circuits_refused);
   j["autonat"] = nlohmann::json(in.autonat);
+  j["pending_handshakes"] = in.pending_handshakes;
+  j["inbound_streams"] = in.inbound_streams;
+  j["stream_buffer_bytes"] = in.stream_buffer_bytes;
+  j["connections_closed_idle"] = in.connections_closed_idle;
+  j["connections_refused"] = nlohmann::json(in.connections_refused);
+  j["streams_refused"] = nlohmann::json(in.streams_refused);
   return j;
 }
 
@@ -79,6 +85,14 @@ void register_relay_metrics(Registry& registry, std::function<MetricsInputs()> g
   registry.counter("chiral_relay_circuits_cut_total", "", {{"limit", "duration"}});
   registry.declare("chiral_relay_circuits_refused_total", "Relay circuits refused, by reason", MetricType::counter);
   registry.declare("chiral_relay_autonat_total", "AutoNAT server events, by result", MetricType::counter);
+  registry.gauge("chiral_relay_pending_handshakes", "Inbound connections still negotiating");
+  registry.gauge("chiral_relay_inbound_streams", "Inbound streams open");
+  registry.gauge("chiral_relay_stream_buffer_bytes", "Received stream bytes buffered, not yet read");
+  registry.counter("chiral_relay_connections_closed_idle_total", "Connections closed after the idle timeout");
+  registry.declare("chiral_relay_connections_refused_total", "Inbound connections refused at accept, by limit",
+                   MetricType::counter);
+  registry.declare("chiral_relay_streams_refused_total", "Inbound streams refused or reset, by limit",
+                   MetricType::counter);
 
   registry.add_collector([gather = std::move(gather)](Registry& r) {
     const MetricsInputs in = gather();
@@ -109,6 +123,16 @@ void register_relay_metrics(Registry& registry, std::function<MetricsInputs()> g
     }
     for (const auto& [result, n] : in.autonat) {
       r.counter("chiral_relay_autonat_total", "", {{"result", result}}).set(static_cast<double>(n));
+    }
+    r.gauge("chiral_relay_pending_handshakes", "").set(static_cast<double>(in.pending_handshakes));
+    r.gauge("chiral_relay_inbound_streams", "").set(static_cast<double>(in.inbound_streams));
+    r.gauge("chiral_relay_stream_buffer_bytes", "").set(static_cast<double>(in.stream_buffer_bytes));
+    r.counter("chiral_relay_connections_closed_idle_total", "").set(static_cast<double>(in.connections_closed_idle));
+    for (const auto& [reason, n] : in.connections_refused) {
+      r.counter("chiral_relay_connections_refused_total", "", {{"reason", reason}}).set(static_cast<double>(n));
+    }
+    for (const auto& [reason, n] : in.streams_refused) {
+      r.counter("chiral_relay_streams_refused_total", "", {{"reason", reason}}).set(static_cast<double>(n));
     }
   });
 }

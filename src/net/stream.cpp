@@ -22,6 +22,7 @@ awaitable<Result<std::size_t>> Stream::read_some(MutableBytesView buf) {
       const std::size_t n = std::min(buf.size(), buffered());
       std::memcpy(buf.data(), recv_.data() + recv_off_, n);
       recv_off_ += n;
+      memory_.shrink(n);
       if (recv_off_ == recv_.size()) {
         recv_.clear();
         recv_off_ = 0;
@@ -123,6 +124,7 @@ void Stream::unread(BytesView data) {
   recv_.assign(data.begin(), data.end());
   append(recv_, rest);
   recv_off_ = 0;
+  memory_.charge(data.size());
   precredited_ += data.size();
   readable_.notify();
 }

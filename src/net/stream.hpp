@@ -9,6 +9,7 @@
 #include "core/bytes.hpp"
 #include "core/result.hpp"
 #include "net/asio.hpp"
+#include "net/resource_manager.hpp"
 #include "net/signal.hpp"
 
 namespace chiral::net {
@@ -65,6 +66,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
   bool remote_closed_ = false;
   bool local_closed_ = false;
   bool reset_ = false;
+  StreamPermit permit_;  // inbound stream slot (ResourceManager), held while any handler holds the stream
+  MemoryCharge memory_;  // buffered() bytes charged to the shared stream-buffer budget
   Signal readable_;
   Signal writable_;
 };
