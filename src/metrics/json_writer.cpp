@@ -15,8 +15,8 @@ namespace {
 
 std::error_code last_error() { return {errno, std::system_category()}; }
 
-// A daemon killed mid-write (kill -9, OOM, power loss) leaves <file>.tmp.<pid>: remove those of dead pids
-// so crash loops do not pile them up next to the metrics file.
+}  // namespace
+
 void remove_stale_temp_files(const std::filesystem::path& path) {
   const std::string prefix = path.filename().string() + ".tmp.";
   std::error_code ec;
@@ -25,16 +25,15 @@ void remove_stale_temp_files(const std::filesystem::path& path) {
     const std::string name = entry.path().filename().string();
     if (name.rfind(prefix, 0) != 0) continue;
     const std::string pid_text = name.substr(prefix.size());
-    if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (pid_text.empty() || pid_text.size() > 9 || pid_text.find_first_not_of("0123456789") != std::string::npos) continue;
     const long pid = std::strtol(pid_text.c_str(), nullptr, 10);
-    if (pid <= 0 || pid == ::getpid() || (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)) {
+    if (pid == ::getpid()) continue;
+    if (pid <= 0 || (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)) {
       std::error_code rm_ec;
-      if (pid != ::getpid()) std::filesystem::remove(entry.path(), rm_ec);
+      std::filesystem::remove(entry.path(), rm_ec);
     }
   }
 }
-
-}  // namespace
 
 std::error_code write_file_atomically(const std::filesystem::path& path, std::string_view content) {
   std::filesystem::path tmp = path;

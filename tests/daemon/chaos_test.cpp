@@ -163,8 +163,11 @@ TEST(Chaos, KillNineAtRandomMomentsKeepsIdentityMetricsAndRestarts) {
     EXPECT_EQ(d.stop(), 0) << d.log();
   }
   std::size_t temp_files = 0;
+  std::string temp_names;
   for (const auto& e : fs::directory_iterator(dir.path())) {
-    temp_files += e.path().filename().string().find(".tmp") != std::string::npos;
+    if (e.path().filename().string().find(".tmp") == std::string::npos) continue;
+    ++temp_files;
+    temp_names += e.path().filename().string() + " ";
   }
   std::cout << "[ chaos    ] 200 kills in " << chaos_s << " s: " << reached_listening << " reached listening, "
             << parses << " metrics parses, " << reserved << "/" << attempts << " reservations\n";
@@ -174,7 +177,7 @@ TEST(Chaos, KillNineAtRandomMomentsKeepsIdentityMetricsAndRestarts) {
   EXPECT_GT(reserved, 0);
   EXPECT_GE(reached_listening, 10);
   EXPECT_EQ(digest(identity), hash);
-  EXPECT_EQ(temp_files, 0u) << "metrics temp files left behind by killed daemons pile up";
+  EXPECT_EQ(temp_files, 0u) << "temp files left behind by killed daemons pile up: " << temp_names;
   EXPECT_FALSE(fs::exists(pid_file));  // the clean stop removed it
 }
 
