@@ -14,7 +14,8 @@ pid=
 trap '[[ -n "$pid" ]] && kill $pid 2>/dev/null; rm -rf "$dir"' EXIT
 "$BUILD/chiral-relay" --listen /ip4/127.0.0.1/tcp/0 --identity-path "$dir/id.key" \
   --max-reservations 0 --max-reservations-per-ip 0 --max-circuits 0 --max-circuits-per-peer 0 \
-  --circuit-duration 0 --circuit-data-limit 0 >"$dir/log" 2>&1 &
+  --circuit-duration 0 --circuit-data-limit 0 \
+  --max-connections 0 --max-connections-per-ip 0 --max-pending-handshakes 0 --idle-timeout 0 >"$dir/log" 2>&1 &
 pid=$!
 addr=
 for _ in $(seq 100); do

@@ -80,7 +80,8 @@ int run(const app::Config& cfg) {
   std::optional<relay::Acl> acl;
   if (!cfg.acl_file.empty()) acl = app::load_acl_file(cfg.acl_file);
   services::RelayService relay(host, services::RelayConfig{cfg.relay}, std::move(acl));
-  // go-libp2p's relay protects reserved peers from the connection manager; we exempt them from idle-close.
+  // go-libp2p's relay tags reserved peers in its connection manager so trimming spares them; we exempt them
+  // (and circuit ends) from idle-close.
   host.set_idle_exempt([&relay](const multiformats::PeerId& p) {
     const auto& policy = relay.policy();
     return policy.reservations().has(p, relay::Clock::now()) || policy.circuits().count_for(p) > 0;

@@ -12,6 +12,7 @@
 #include "daemon_process.hpp"
 #include "flood_util.hpp"
 #include "protocol/noise/transport.hpp"
+#include "services/relay_client.hpp"
 
 using namespace chiral;
 using namespace chiral::testing;
@@ -400,6 +401,57 @@ TEST(Flood, AcceptBacksOffOnEmfileAndRecovers) {
   close_all(flood);
   EXPECT_TRUE(d.running());
   EXPECT_TRUE(honest_peer_served(d.multiaddr())) << d.log().substr(0, 4000);
+  EXPECT_EQ(d.stop(), 0);
+}
+
+TEST(Flood, SlowReaderOnACircuitDoesNotGrowRelayMemory) {
+  ScratchDir dir("flood-slow-reader");
+  DaemonProcess d(dir.path(), {"--listen", "/ip4/127.0.0.1/tcp/0", "--circuit-data-limit", "0", "--circuit-duration",
+                               "0"});
+  ASSERT_TRUE(d.started()) << d.log();
+  net::asio::io_context io;
+  net::HostConfig hc;
+  hc.connection.keepalive_interval = net::Clock::duration::zero();
+  net::Host source(io, crypto::Ed25519PrivateKey::generate(), hc);
+  net::Host target(io, crypto::Ed25519PrivateKey::generate(), hc);
+  std::vector<net::StreamPtr> held;
+  services::StopListener stop(target, [&held](net::StreamPtr s, multiformats::PeerId,
+                                               std::optional<relay_proto::Limit>) -> net::awaitable<void> {
+    held.push_back(s);  // accepts the circuit, never reads it
+    co_return;
+  });
+  const auto relay = *multiformats::Multiaddr::from_string(d.multiaddr());
+  bool finished = false, wrote_all = false;
+  std::size_t rss_before = 0, rss_stalled = 0;
+  net::asio::co_spawn(io, [&]() -> net::awaitable<void> {
+    auto tc = co_await target.dial(relay);
+    auto sc = co_await source.dial(relay);
+    EXPECT_TRUE(tc && sc);
+    if (!tc || !sc) co_return;
+    auto res = co_await services::relay_reserve(*tc);
+    EXPECT_TRUE(res && res->status == relay_proto::Status::OK);
+    auto circuit = co_await services::relay_connect(*sc, target.peer_id());
+    EXPECT_TRUE(circuit && circuit->status.status == relay_proto::Status::OK && circuit->stream);
+    if (!circuit || !circuit->stream) co_return;
+    rss_before = rss_kib(d.pid());
+    auto stream = circuit->stream;
+    net::asio::co_spawn(io, [stream, &wrote_all]() -> net::awaitable<void> {
+      const Bytes chunk(16 << 20, 0x42);  // 16 MiB towards a reader that takes nothing
+      if (!co_await stream->write(chunk)) wrote_all = true;
+    }, net::asio::detached);
+    net::asio::steady_timer t(io, 3s);
+    co_await t.async_wait(net::use_nothrow);
+    rss_stalled = rss_kib(d.pid());
+    stream->reset();
+    finished = true;
+  }, net::asio::detached);
+  io.run_for(30s);
+  EXPECT_TRUE(finished);
+  EXPECT_FALSE(wrote_all);  // the relay stopped the sender: backpressure end to end
+  std::cout << "[ slow     ] relay RSS " << rss_before << " KiB with the circuit open, " << rss_stalled
+            << " KiB after 16 MiB were pushed at a reader that reads nothing\n";
+  // At most a few yamux windows (256 KiB each) sit in the relay; 16 MiB would show.
+  EXPECT_LT(rss_stalled, rss_before + 4096);
   EXPECT_EQ(d.stop(), 0);
 }
 
