@@ -96,20 +96,27 @@ ParsedCli parse_cli(int argc, char** argv) {
                  "Seconds a new connection has to finish multistream + Noise + muxer negotiation")
       ->check(CLI::Range(0.05, 600.0));
   auto& res = c.resources;
+  // (NonNegativeNumber: CLI11 would wrap "-1" into SIZE_MAX for an unsigned option)
   app.add_option("--max-connections", res.max_connections,
-                 "Maximum inbound connections, handshaking or established (0 = unlimited)");
+                 "Maximum inbound connections, handshaking or established (0 = unlimited)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--max-connections-per-ip", res.max_connections_per_ip,
-                 "Maximum inbound connections from one IPv4 address or IPv6 /64 (0 = unlimited)");
+                 "Maximum inbound connections from one IPv4 address or IPv6 /64 (0 = unlimited)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--max-pending-handshakes", res.max_pending_handshakes,
-                 "Maximum inbound connections still negotiating multistream/Noise/yamux (0 = unlimited)");
+                 "Maximum inbound connections still negotiating multistream/Noise/yamux (0 = unlimited)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--max-streams-per-connection", res.max_streams_per_connection,
-                 "Maximum inbound streams open at once on one connection (0 = unlimited)");
+                 "Maximum inbound streams open at once on one connection (0 = unlimited)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--max-inbound-streams", res.max_inbound_streams,
-                 "Maximum inbound streams open at once over all connections (0 = unlimited)");
+                 "Maximum inbound streams open at once over all connections (0 = unlimited)")
+      ->check(CLI::NonNegativeNumber);
   std::size_t buffer_mib = res.max_stream_buffer_bytes >> 20;
   app.add_option("--stream-buffer-mib", buffer_mib,
                  "MiB of received-but-unread stream data buffered over all connections; beyond it the "
-                 "stream that overflows is reset (0 = unlimited)");
+                 "stream that overflows is reset (0 = unlimited)")
+      ->check(CLI::NonNegativeNumber);
   double idle_timeout_s = std::chrono::duration<double>(c.idle_timeout).count();
   app.add_option("--idle-timeout", idle_timeout_s,
                  "Seconds a connection may stay without streams before it is closed; peers holding a "

@@ -444,6 +444,7 @@ TEST(Flood, SlowReaderOnACircuitDoesNotGrowRelayMemory) {
     rss_stalled = rss_kib(d.pid());
     stream->reset();
     finished = true;
+    io.stop();
   }, net::asio::detached);
   io.run_for(30s);
   EXPECT_TRUE(finished);
