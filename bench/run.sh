@@ -76,7 +76,9 @@ start_relay() {
   if [[ "$kind" == ours ]]; then
     "$RELAY_BIN" --listen /ip4/127.0.0.1/tcp/0 --identity-path "$OUT/ours-id.key" \
       --max-reservations 0 --max-reservations-per-ip 0 --max-circuits 0 --max-circuits-per-peer 0 \
-      --circuit-duration 0 --circuit-data-limit 0 --handshake-timeout 60 >"$log" 2>&1 &
+      --circuit-duration 0 --circuit-data-limit 0 --handshake-timeout 60 \
+      --max-connections 0 --max-connections-per-ip 0 --max-pending-handshakes 0 --max-streams-per-connection 0 \
+      --max-inbound-streams 0 --stream-buffer-mib 0 --idle-timeout 0 >"$log" 2>&1 &
     pat='/ip4/127\.0\.0\.1/tcp/[0-9]+/p2p/[A-Za-z0-9]+'
   else
     node "$JS_RELAY" >"$log" 2>&1 &

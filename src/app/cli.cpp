@@ -133,6 +133,33 @@ ParsedCli parse_cli(int argc, char** argv, bool quiet) {
   app.add_option("--shutdown-grace", shutdown_grace_s,
                  "Seconds open circuits may keep flowing after SIGTERM/SIGINT before they are closed")
       ->check(CLI::Range(0.0, 3600.0));
+  auto& res = c.resources;
+  // (NonNegativeNumber: CLI11 would wrap "-1" into SIZE_MAX for an unsigned option)
+  app.add_option("--max-connections", res.max_connections,
+                 "Maximum inbound connections, handshaking or established (0 = unlimited)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--max-connections-per-ip", res.max_connections_per_ip,
+                 "Maximum inbound connections from one IPv4 address or IPv6 /64 (0 = unlimited)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--max-pending-handshakes", res.max_pending_handshakes,
+                 "Maximum inbound connections still negotiating multistream/Noise/yamux (0 = unlimited)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--max-streams-per-connection", res.max_streams_per_connection,
+                 "Maximum inbound streams open at once on one connection (0 = unlimited)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--max-inbound-streams", res.max_inbound_streams,
+                 "Maximum inbound streams open at once over all connections (0 = unlimited)")
+      ->check(CLI::NonNegativeNumber);
+  std::size_t buffer_mib = res.max_stream_buffer_bytes >> 20;
+  app.add_option("--stream-buffer-mib", buffer_mib,
+                 "MiB of received-but-unread stream data buffered over all connections; beyond it the "
+                 "stream that overflows is reset (0 = unlimited)")
+      ->check(CLI::NonNegativeNumber);
+  double idle_timeout_s = std::chrono::duration<double>(c.idle_timeout).count();
+  app.add_option("--idle-timeout", idle_timeout_s,
+                 "Seconds a connection may stay without streams before it is closed; peers holding a "
+                 "reservation or a circuit are exempt (0 = never)")
+      ->check(CLI::Range(0.0, 86400.0));
   app.add_flag("--verbose,-v", c.verbose, "Debug logging");
   app.add_option("--log-format", c.log_format, "Log lines as plain text or as one JSON object per line")
       ->check(CLI::IsMember({"text", "json"}));
@@ -158,6 +185,8 @@ ParsedCli parse_cli(int argc, char** argv, bool quiet) {
   rl.circuit_duration = std::chrono::seconds(duration_s);
   c.handshake_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(handshake_timeout_s * 1000));
   c.shutdown_grace = std::chrono::milliseconds(static_cast<std::int64_t>(shutdown_grace_s * 1000));
+  c.idle_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(idle_timeout_s * 1000));
+  res.max_stream_buffer_bytes = buffer_mib << 20;
   if (show_version) {
     std::cout << "chiral-relay " << kVersion << "\n";
     out.exit_code = 0;

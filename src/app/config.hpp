@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "net/resource_manager.hpp"
 #include "relay/policy.hpp"
 
 namespace chiral::app {
@@ -25,6 +26,13 @@ struct Config {
   std::filesystem::path acl_file;                // empty = none
   // Relay and AutoNAT (filled by later issues; defaults are the documented ones)
   relay::Limits relay;                           // reservation/circuit caps (0 = unlimited)
+  // Inbound admission (0 = unlimited). Defaults for a public relay: see README "Resource limits".
+  net::ResourceLimits resources{.max_connections = 4096,
+                                .max_connections_per_ip = 16,
+                                .max_pending_handshakes = 256,
+                                .max_streams_per_connection = 128,
+                                .max_inbound_streams = 16384,
+                                .max_stream_buffer_bytes = std::size_t{256} << 20};
   std::filesystem::path auth_tokens_file;        // /chiral/relay-auth/1.0.0 gate, empty = off
   bool autonat = true;
   bool autonat_allow_private = false;
@@ -40,6 +48,7 @@ struct Config {
   std::chrono::milliseconds shutdown_grace{10'000};     // SIGTERM: how long open circuits may finish
   std::chrono::milliseconds keepalive_interval{30'000};
   std::chrono::milliseconds keepalive_timeout{10'000};
+  std::chrono::milliseconds idle_timeout{60'000};  // connection without streams (reserved peers exempt)
 };
 
 }  // namespace chiral::app

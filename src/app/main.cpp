@@ -2,6 +2,8 @@
 // never throws.
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <iostream>
 
@@ -27,6 +29,26 @@ using namespace chiral;
 
 namespace {
 
+// Every connection is a descriptor: raise the soft RLIMIT_NOFILE towards the hard one so that
+// --max-connections, not EMFILE, is the limit that applies; warn when even the hard one is lower.
+void raise_fd_limit(std::size_t max_connections) {
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+  const rlim_t want = max_connections == 0 ? rl.rlim_max : static_cast<rlim_t>(max_connections) + 256;
+  if (rl.rlim_cur < want && rl.rlim_cur < rl.rlim_max) {
+    const rlim_t before = rl.rlim_cur;
+    rl.rlim_cur = std::min(want, rl.rlim_max);
+    if (::setrlimit(RLIMIT_NOFILE, &rl) == 0) {
+      spdlog::info("raised the open file limit from {} to {}", before, rl.rlim_cur);
+    }
+  }
+  if (max_connections != 0 && rl.rlim_cur < want) {
+    spdlog::warn("open file limit {} is below --max-connections {} + 256: accept will back off on EMFILE "
+                 "before the connection limit is reached (raise LimitNOFILE / ulimit -n)",
+                 rl.rlim_cur, max_connections);
+  }
+}
+
 void relay_limits_log(const relay::Limits& rl) {
   spdlog::info("relay limits: {} reservations ({} per IP, ttl {} s), {} circuits ({} per peer), circuit limit "
                "{} s and {} bytes per direction, {} requests/min per IP (0 = unlimited)",
@@ -45,8 +67,11 @@ int run(const app::Config& cfg, int argc, char** argv) {
   spdlog::info("chiral-relay {} starting; peer id {} ({} identity {})", app::kVersion, peer_id.to_base58(),
                identity.created ? "created new" : "loaded", cfg.identity_path.string());
 
+  raise_fd_limit(cfg.resources.max_connections);
   net::HostConfig hc;
   hc.handshake_timeout = cfg.handshake_timeout;
+  hc.resources = cfg.resources;
+  hc.connection.idle_timeout = cfg.idle_timeout;
   hc.connection.keepalive_interval = cfg.keepalive_interval;
   hc.connection.keepalive_timeout = cfg.keepalive_timeout;
   for (const auto& a : cfg.external_addresses) {
@@ -66,6 +91,12 @@ int run(const app::Config& cfg, int argc, char** argv) {
   std::optional<relay::Acl> acl;
   if (!cfg.acl_file.empty()) acl = app::load_acl_file(cfg.acl_file);
   services::RelayService relay(host, services::RelayConfig{cfg.relay}, std::move(acl));
+  // go-libp2p's relay tags reserved peers in its connection manager so trimming spares them; we exempt them
+  // (and circuit ends) from idle-close.
+  host.set_idle_exempt([&relay](const multiformats::PeerId& p) {
+    const auto& policy = relay.policy();
+    return policy.reservations().has(p, relay::Clock::now()) || policy.circuits().count_for(p) > 0;
+  });
   std::optional<services::AuthService> auth;
   if (!cfg.auth_tokens_file.empty()) {
     std::vector<std::string> tokens;
@@ -114,6 +145,18 @@ int run(const app::Config& cfg, int argc, char** argv) {
     in.started_at = metrics::rfc3339(started_at);
     metrics::copy_relay_counters(relay.policy().counters(), in);
     in.handshake_failures = host.handshake_failures();
+    const auto usage = host.resources().usage();
+    in.pending_handshakes = usage.pending_handshakes;
+    in.inbound_streams = usage.inbound_streams;
+    in.stream_buffer_bytes = usage.stream_buffer_bytes;
+    in.connections_closed_idle = host.idle_closed();
+    for (const auto& [label, n] : host.resources().refusals_by_label()) {
+      if (label.starts_with("connections") || label == "pending_handshakes") {
+        in.connections_refused[label] = n;
+      } else {
+        in.streams_refused[label] = n;
+      }
+    }
     if (autonat) {
       const auto& ac = autonat->counters();
       in.autonat["v2_requests"] = ac.v2.requests;
@@ -150,6 +193,11 @@ int run(const app::Config& cfg, int argc, char** argv) {
                  prometheus->local_endpoint().port());
   }
 
+  const auto& res = cfg.resources;
+  spdlog::info("resource limits: {} connections ({} per IP), {} pending handshakes, {} inbound streams ({} per "
+               "connection), {} MiB stream buffers, idle timeout {} ms (0 = unlimited)",
+               res.max_connections, res.max_connections_per_ip, res.max_pending_handshakes, res.max_inbound_streams,
+               res.max_streams_per_connection, res.max_stream_buffer_bytes >> 20, cfg.idle_timeout.count());
   relay_limits_log(cfg.relay);
   (void)relay.reservation_addrs();  // warns now if reservations would carry only private addresses
 

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "app/identity_file.hpp"
+#include "metrics/json_writer.hpp"
 
 namespace chiral::app {
 
@@ -65,6 +66,7 @@ void PidFile::check_not_running(const fs::path& path) {
 
 PidFile PidFile::acquire(const fs::path& path) {
   check_not_running(path);
+  metrics::remove_stale_temp_files(path);  // left by a predecessor killed while writing it
   const fs::path tmp = write_temp(path);
   // link() publishes the complete file only if none exists; otherwise the existing one was just found
   // stale (or vanished), so replace it.

@@ -70,6 +70,16 @@ ReloadPlan plan_reload(const Config& a, const Config& b) {
   restart(rn, "agent-version", a.agent_version, b.agent_version);
   restart(rn, "protocol-version", a.protocol_version, b.protocol_version);
   restart(rn, "handshake-timeout", a.handshake_timeout, b.handshake_timeout);
+  // The resource manager's limits are fixed when the host is built.
+  const auto& r = a.resources;
+  const auto& q = b.resources;
+  restart(rn, "max-connections", r.max_connections, q.max_connections);
+  restart(rn, "max-connections-per-ip", r.max_connections_per_ip, q.max_connections_per_ip);
+  restart(rn, "max-pending-handshakes", r.max_pending_handshakes, q.max_pending_handshakes);
+  restart(rn, "max-streams-per-connection", r.max_streams_per_connection, q.max_streams_per_connection);
+  restart(rn, "max-inbound-streams", r.max_inbound_streams, q.max_inbound_streams);
+  restart(rn, "stream-buffer-mib", r.max_stream_buffer_bytes, q.max_stream_buffer_bytes);
+  restart(rn, "idle-timeout", a.idle_timeout, b.idle_timeout);
   return p;
 }
 

@@ -3,9 +3,11 @@
 
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 
 namespace chiral::metrics {
 
@@ -14,6 +16,24 @@ namespace {
 std::error_code last_error() { return {errno, std::system_category()}; }
 
 }  // namespace
+
+void remove_stale_temp_files(const std::filesystem::path& path) {
+  const std::string prefix = path.filename().string() + ".tmp.";
+  std::error_code ec;
+  const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const std::string pid_text = name.substr(prefix.size());
+    if (pid_text.empty() || pid_text.size() > 9 || pid_text.find_first_not_of("0123456789") != std::string::npos) continue;
+    const long pid = std::strtol(pid_text.c_str(), nullptr, 10);
+    if (pid == ::getpid()) continue;
+    if (pid <= 0 || (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)) {
+      std::error_code rm_ec;
+      std::filesystem::remove(entry.path(), rm_ec);
+    }
+  }
+}
 
 std::error_code write_file_atomically(const std::filesystem::path& path, std::string_view content) {
   std::filesystem::path tmp = path;
@@ -55,6 +75,7 @@ MetricsFileWriter::~MetricsFileWriter() {
 void MetricsFileWriter::start() {
   if (started_) return;
   started_ = true;
+  remove_stale_temp_files(path_);
   write_now();
   arm_refresh();
 }

@@ -18,6 +18,9 @@ namespace chiral::metrics {
 // Writes `content` to `path` atomically: `path`.tmp.<pid> in the same directory, fsync, rename.
 // Returns the error of the first step that failed (the temp file is removed then).
 std::error_code write_file_atomically(const std::filesystem::path& path, std::string_view content);
+// A process killed mid-write (kill -9, OOM, power loss) leaves <path>.tmp.<pid> behind: removes those
+// whose pid is not alive, so crash loops do not pile them up next to the file.
+void remove_stale_temp_files(const std::filesystem::path& path);
 
 struct MetricsFileOptions {
   std::chrono::milliseconds min_interval{250};  // coalescing: at most one event-driven write per interval

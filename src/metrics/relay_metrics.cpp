@@ -58,6 +58,12 @@ nlohmann::json relay_metrics_json(const MetricsInputs& in) {
   j["circuits_refused"] = nlohmann::json(in.circuits_refused);
   j["autonat"] = nlohmann::json(in.autonat);
   j["handshake_failures"] = nlohmann::json(in.handshake_failures);
+  j["pending_handshakes"] = in.pending_handshakes;
+  j["inbound_streams"] = in.inbound_streams;
+  j["stream_buffer_bytes"] = in.stream_buffer_bytes;
+  j["connections_closed_idle"] = in.connections_closed_idle;
+  j["connections_refused"] = nlohmann::json(in.connections_refused);
+  j["streams_refused"] = nlohmann::json(in.streams_refused);
   return j;
 }
 
@@ -83,6 +89,14 @@ void register_relay_metrics(Registry& registry, std::function<MetricsInputs()> g
   registry.declare("chiral_relay_handshake_failures_total",
                    "Inbound connections that failed the multistream/Noise/muxer upgrade, by stage", MetricType::counter);
   observe_circuit_end(registry, -1, 0);  // registers both histograms without an observation
+  registry.gauge("chiral_relay_pending_handshakes", "Inbound connections still negotiating");
+  registry.gauge("chiral_relay_inbound_streams", "Inbound streams open");
+  registry.gauge("chiral_relay_stream_buffer_bytes", "Received stream bytes buffered, not yet read");
+  registry.counter("chiral_relay_connections_closed_idle_total", "Connections closed after the idle timeout");
+  registry.declare("chiral_relay_connections_refused_total", "Inbound connections refused at accept, by limit",
+                   MetricType::counter);
+  registry.declare("chiral_relay_streams_refused_total", "Inbound streams refused or reset, by limit",
+                   MetricType::counter);
 
   registry.add_collector([gather = std::move(gather)](Registry& r) {
     const MetricsInputs in = gather();
@@ -116,6 +130,16 @@ void register_relay_metrics(Registry& registry, std::function<MetricsInputs()> g
     }
     for (const auto& [stage, n] : in.handshake_failures) {
       r.counter("chiral_relay_handshake_failures_total", "", {{"stage", stage}}).set(static_cast<double>(n));
+    }
+    r.gauge("chiral_relay_pending_handshakes", "").set(static_cast<double>(in.pending_handshakes));
+    r.gauge("chiral_relay_inbound_streams", "").set(static_cast<double>(in.inbound_streams));
+    r.gauge("chiral_relay_stream_buffer_bytes", "").set(static_cast<double>(in.stream_buffer_bytes));
+    r.counter("chiral_relay_connections_closed_idle_total", "").set(static_cast<double>(in.connections_closed_idle));
+    for (const auto& [reason, n] : in.connections_refused) {
+      r.counter("chiral_relay_connections_refused_total", "", {{"reason", reason}}).set(static_cast<double>(n));
+    }
+    for (const auto& [reason, n] : in.streams_refused) {
+      r.counter("chiral_relay_streams_refused_total", "", {{"reason", reason}}).set(static_cast<double>(n));
     }
   });
 }

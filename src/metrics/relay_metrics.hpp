@@ -34,6 +34,10 @@ struct MetricsInputs {
   // Extra relay counters (relay::Counters), zero when not filled.
   std::uint64_t reservations_refreshed = 0, circuits_closed = 0;
   std::uint64_t circuits_cut_data_limit = 0, circuits_cut_duration = 0;
+  // Resource manager (net::ResourceManager): current use and refusals by limit label.
+  std::uint64_t pending_handshakes = 0, inbound_streams = 0, stream_buffer_bytes = 0;
+  std::uint64_t connections_closed_idle = 0;
+  std::map<std::string, std::uint64_t> connections_refused, streams_refused;
 };
 
 // Copies every relay::Counters field into `in`.
@@ -47,7 +51,9 @@ std::string rfc3339(std::chrono::system_clock::time_point t);
 //   started_at, updated_at (now, RFC 3339), relay_reservations, relay_circuits,
 //   bytes_relayed {src_to_dst, dst_to_src}, reservations_accepted, reservations_refreshed,
 //   reservations_refused {label: n}, circuits_accepted, circuits_closed, circuits_cut {data_limit, duration},
-//   circuits_refused {label: n}, autonat {label: n}, handshake_failures {stage: n}.
+//   circuits_refused {label: n}, autonat {label: n}, handshake_failures {stage: n}, pending_handshakes,
+//   inbound_streams, stream_buffer_bytes, connections_closed_idle, connections_refused {label: n},
+//   streams_refused {label: n}.
 nlohmann::json relay_metrics_json(const MetricsInputs& in);
 
 // Adds a collector that calls `gather` before each Prometheus render and copies it into:
@@ -58,8 +64,10 @@ nlohmann::json relay_metrics_json(const MetricsInputs& in);
 //   chiral_relay_circuits_accepted_total, chiral_relay_circuits_closed_total,
 //   chiral_relay_circuits_cut_total{limit}, chiral_relay_circuits_refused_total{reason},
 //   chiral_relay_autonat_total{result}, chiral_relay_handshake_failures_total{stage} (counters);
-//   chiral_relay_circuit_duration_seconds and chiral_relay_circuit_bytes (histograms, observed by the caller
-//   through observe_circuit_end).
+//   chiral_relay_pending_handshakes, chiral_relay_inbound_streams, chiral_relay_stream_buffer_bytes (gauges),
+//   chiral_relay_connections_closed_idle_total, chiral_relay_connections_refused_total{reason},
+//   chiral_relay_streams_refused_total{reason} (counters); chiral_relay_circuit_duration_seconds and
+//   chiral_relay_circuit_bytes (histograms, observed by the caller through observe_circuit_end).
 void register_relay_metrics(Registry& registry, std::function<MetricsInputs()> gather);
 // Records one finished circuit in the two circuit histograms.
 void observe_circuit_end(Registry& registry, double seconds, std::uint64_t bytes);

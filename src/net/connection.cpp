@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "net/host.hpp"
 #include "net/negotiate.hpp"
 
@@ -33,7 +35,9 @@ Connection::Connection(Host& host, SecureChannel channel, ConnectionInfo info, c
       session_(info_.inbound ? yamux::Role::server : yamux::Role::client, cfg.yamux, *this),
       write_wanted_(executor_),
       drained_(executor_),
-      pong_(executor_) {}
+      pong_(executor_),
+      idle_wake_(executor_),
+      idle_since_(Clock::now()) {}
 
 Connection::~Connection() = default;
 
@@ -49,6 +53,9 @@ void Connection::start(Bytes early_plaintext) {
   asio::co_spawn(executor_, [self]() { return self->write_loop(); }, asio::detached);
   if (cfg_.keepalive_interval.count() > 0) {
     asio::co_spawn(executor_, [self]() { return self->keepalive_loop(); }, asio::detached);
+  }
+  if (cfg_.idle_timeout.count() > 0) {
+    asio::co_spawn(executor_, [self]() { return self->idle_loop(); }, asio::detached);
   }
   flush_control();
 }
@@ -135,12 +142,38 @@ awaitable<void> Connection::keepalive_loop() {
   }
 }
 
+awaitable<void> Connection::idle_loop() {
+  auto self = shared_from_this();
+  // Sampled, not exact: the close comes between idle_timeout and idle_timeout + tick after the last stream.
+  const Clock::duration tick = std::clamp<Clock::duration>(cfg_.idle_timeout / 4, std::chrono::milliseconds(100),
+                                                           std::chrono::seconds(5));
+  while (!closed_ && !closing_) {
+    Watchdog wd(executor_, tick, [this] { idle_wake_.notify(); });
+    co_await idle_wake_.wait();
+    if (closed_ || closing_) break;
+    const auto now = Clock::now();
+    // Reserved peers and circuit ends hold a connection with no streams for hours: never idle.
+    if (!streams_.empty() || host_.idle_exempt(info_.remote_peer)) {
+      idle_since_ = now;
+      continue;
+    }
+    if (now - idle_since_ >= cfg_.idle_timeout) {
+      host_.count_idle_close();
+      close(fmt::format("idle: no streams for {} ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                          cfg_.idle_timeout).count()));
+      break;
+    }
+  }
+}
+
 awaitable<Result<StreamPtr>> Connection::open_stream(std::vector<std::string> protocols) {
   if (closed_ || closing_) co_return make_error_code(asio::error::not_connected);
   auto id = session_.open_stream();
   if (!id) co_return id.error();
   auto s = std::make_shared<Stream>(weak_from_this(), *id, executor_);
+  s->memory_ = permit_.memory_charge();
   streams_[*id] = s.get();
+  idle_since_ = Clock::now();
   flush_control();
   Watchdog wd(executor_, cfg_.negotiation_timeout, [s] { s->reset(); });
   auto proto = co_await negotiate_outbound(*s, protocols);
@@ -153,8 +186,19 @@ awaitable<Result<StreamPtr>> Connection::open_stream(std::vector<std::string> pr
 }
 
 void Connection::on_stream_opened(std::uint32_t id) {
+  auto slot = permit_.try_open_inbound_stream();
+  if (auto* refusal = std::get_if<ResourceRefusal>(&slot)) {
+    // Refused before any handler runs: RST, the connection itself stays.
+    spdlog::debug("peer {} conn {}: inbound stream {} refused: {} limit reached", info_.remote_peer.to_base58(),
+                  info_.id, id, resource_refusal_label(*refusal));
+    session_.reset(id);
+    return;
+  }
   auto s = std::make_shared<Stream>(weak_from_this(), id, executor_);
+  s->permit_ = std::move(std::get<StreamPermit>(slot));
+  s->memory_ = permit_.memory_charge();
   streams_[id] = s.get();
+  idle_since_ = Clock::now();
   auto self = shared_from_this();
   asio::co_spawn(executor_, [self, s]() { return self->serve_inbound(s); }, asio::detached);
 }
@@ -183,7 +227,16 @@ awaitable<void> Connection::serve_inbound(StreamPtr s) {
 
 void Connection::on_data(std::uint32_t id, BytesView data) {
   auto it = streams_.find(id);
-  if (it != streams_.end()) it->second->on_data(data);
+  if (it == streams_.end()) return;
+  Stream* s = it->second;
+  if (!s->memory_.grow(data.size())) {
+    // The shared buffer budget is spent: this stream goes, the connection and the others stay.
+    spdlog::info("peer {} conn {}: stream {} reset: {} limit reached", info_.remote_peer.to_base58(), info_.id, id,
+                 resource_refusal_label(ResourceRefusal::stream_memory));
+    s->reset();
+    return;
+  }
+  s->on_data(data);
 }
 
 void Connection::on_remote_close(std::uint32_t id) {
@@ -314,6 +367,8 @@ void Connection::teardown() {
   write_wanted_.notify();
   drained_.notify();
   pong_.notify();
+  idle_wake_.notify();
+  permit_ = ConnectionPermit{};  // the slot is free now, not when the last coroutine lets go of us
   host_.connection_closed(shared_from_this());
 }
 

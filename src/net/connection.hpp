@@ -42,12 +42,17 @@ struct ConnectionConfig {
   Clock::duration keepalive_interval = std::chrono::seconds(30);
   Clock::duration keepalive_timeout = std::chrono::seconds(10);
   std::size_t write_high_watermark = 1 << 20;  // queued plaintext bytes before writers wait
+  // A connection without streams for this long is closed unless Host::idle_exempt(peer); zero = never.
+  Clock::duration idle_timeout{};
 };
 
 class Connection : public std::enable_shared_from_this<Connection>, private yamux::Handler {
  public:
   Connection(Host& host, SecureChannel channel, ConnectionInfo info, const ConnectionConfig& cfg);
   ~Connection() override;
+
+  // Inbound admission slot (ResourceManager): limits this connection's inbound streams; released at close.
+  void set_permit(ConnectionPermit permit) { permit_ = std::move(permit); }
 
   // Starts the read/write/keep-alive loops. `early_plaintext` is data that arrived with the handshake.
   void start(Bytes early_plaintext);
@@ -92,6 +97,7 @@ class Connection : public std::enable_shared_from_this<Connection>, private yamu
   awaitable<void> read_loop();
   awaitable<void> write_loop();
   awaitable<void> keepalive_loop();
+  awaitable<void> idle_loop();
   awaitable<void> serve_inbound(StreamPtr s);
   void fail(std::string_view reason, std::uint32_t goaway_code);
   void teardown();
@@ -108,6 +114,9 @@ class Connection : public std::enable_shared_from_this<Connection>, private yamu
   Signal write_wanted_;
   Signal drained_;
   Signal pong_;
+  Signal idle_wake_;
+  ConnectionPermit permit_;
+  Clock::time_point idle_since_;
   bool closing_ = false;
   bool closed_ = false;
   bool writing_ = false;

@@ -61,7 +61,8 @@ Host::Host(asio::io_context& io, crypto::Ed25519PrivateKey key, HostConfig cfg)
     : io_(io),
       key_(std::move(key)),
       peer_id_(multiformats::PeerId::from_public_key(key_.public_key())),
-      cfg_(std::move(cfg)) {}
+      cfg_(std::move(cfg)),
+      resources_(cfg_.resources) {}
 
 Host::~Host() = default;
 
@@ -135,11 +136,39 @@ awaitable<void> Host::accept_loop(std::shared_ptr<tcp::acceptor> acceptor) {
       co_await backoff.async_wait(use_nothrow);
       continue;
     }
-    asio::co_spawn(io_, handle_inbound(std::move(socket)), asio::detached);
+    ConnectionPermit permit;
+    if (!admit(socket, permit)) continue;  // over a limit: closed before reading a byte
+    asio::co_spawn(io_, handle_inbound(std::move(socket), std::move(permit)), asio::detached);
   }
 }
 
-awaitable<void> Host::handle_inbound(tcp::socket socket) {
+bool Host::admit(tcp::socket& socket, ConnectionPermit& permit) {
+  error_code ec;
+  const auto remote = socket.remote_endpoint(ec);
+  if (ec) return false;  // already gone; the socket closes with its destructor
+  auto decision = resources_.try_open_connection(remote.address());
+  if (auto* p = std::get_if<ConnectionPermit>(&decision)) {
+    permit = std::move(*p);
+    return true;
+  }
+  const auto refusal = std::get<ResourceRefusal>(decision);
+  // RST, not FIN: no TIME_WAIT left behind per refused flood connection.
+  socket.set_option(asio::socket_base::linger(true, 0), ec);
+  socket.close(ec);
+  // One line per refusal would let a flood fill the disk: at most one per second, with the count held back.
+  auto& unlogged = refusals_unlogged_[static_cast<std::size_t>(refusal)];
+  ++unlogged;
+  const auto now = Clock::now();
+  if (now - refusal_logged_at_ >= std::chrono::seconds(1)) {
+    refusal_logged_at_ = now;
+    spdlog::info("inbound {}:{}: refused: {} limit reached ({} such refusal(s) since the last line)",
+                 remote.address().to_string(), remote.port(), resource_refusal_label(refusal), unlogged);
+    unlogged = 0;
+  }
+  return false;
+}
+
+awaitable<void> Host::handle_inbound(tcp::socket socket, ConnectionPermit permit) {
   error_code ec;
   const auto remote = socket.remote_endpoint(ec);
   if (ec) co_return;
@@ -155,9 +184,11 @@ awaitable<void> Host::handle_inbound(tcp::socket socket) {
     co_return;
   }
   if (!accepting()) co_return;
+  permit.handshake_done();
   up->info.id = next_conn_id_++;
   up->info.inbound = true;
   auto conn = std::make_shared<Connection>(*this, std::move(up->channel), std::move(up->info), cfg_.connection);
+  conn->set_permit(std::move(permit));
   register_connection(conn);
   conn->start(std::move(up->early_plaintext));
 }

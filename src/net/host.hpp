@@ -1,6 +1,7 @@
 // Host: the local libp2p node. Owns the identity, TCP listeners, the set of live connections and the
 // protocol handler table; upgrades inbound and outbound TCP connections (multistream -> Noise -> Yamux).
 #pragma once
+#include <array>
 #include <functional>
 #include <map>
 #include <memory>
@@ -13,6 +14,7 @@
 #include "multiformats/peer_id.hpp"
 #include "net/asio.hpp"
 #include "net/connection.hpp"
+#include "net/resource_manager.hpp"
 
 namespace chiral::net {
 
@@ -21,6 +23,7 @@ struct HostConfig {
   Clock::duration handshake_timeout = std::chrono::seconds(10);  // whole TCP -> yamux upgrade
   Clock::duration dial_timeout = std::chrono::seconds(10);
   std::vector<multiformats::Multiaddr> external_addrs;  // advertised before bound addresses
+  ResourceLimits resources;  // inbound admission (connections, handshakes, streams, buffers); 0 = unlimited
 };
 
 class Host {
@@ -63,6 +66,14 @@ class Host {
   // Stops listening; connections being upgraded are dropped; live connections stay (graceful drain).
   void stop_accepting();
   bool accepting() const { return !stopped_ && !draining_; }
+  ResourceManager& resources() { return resources_; }
+  const ResourceManager& resources() const { return resources_; }
+  // Peers whose idle connections stay open (ConnectionConfig::idle_timeout), e.g. reserved relay peers.
+  void set_idle_exempt(std::function<bool(const multiformats::PeerId&)> f) { idle_exempt_ = std::move(f); }
+  bool idle_exempt(const multiformats::PeerId& peer) const { return idle_exempt_ && idle_exempt_(peer); }
+  std::uint64_t idle_closed() const { return idle_closed_; }
+  void count_idle_close() { ++idle_closed_; }
+
   // Stops listening and closes every connection with GoAway.
   void stop();
 
@@ -71,7 +82,8 @@ class Host {
 
  private:
   awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor);
-  awaitable<void> handle_inbound(tcp::socket socket);
+  awaitable<void> handle_inbound(tcp::socket socket, ConnectionPermit permit);
+  bool admit(tcp::socket& socket, ConnectionPermit& permit);
   void register_connection(const ConnectionPtr& c);
 
   asio::io_context& io_;
@@ -85,6 +97,11 @@ class Host {
   std::unordered_map<multiformats::PeerId, std::vector<std::uint64_t>> by_peer_;
   std::vector<ConnectionObserver> observers_;
   std::map<std::string, std::uint64_t> handshake_failures_;
+  ResourceManager resources_;
+  std::function<bool(const multiformats::PeerId&)> idle_exempt_;
+  std::uint64_t idle_closed_ = 0;
+  std::array<std::uint64_t, kResourceRefusalCount> refusals_unlogged_{};  // refusal log lines held back
+  Clock::time_point refusal_logged_at_{};
   std::uint64_t next_conn_id_ = 1;
   bool stopped_ = false;
   bool draining_ = false;  // stop_accepting() was called

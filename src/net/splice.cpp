@@ -79,6 +79,15 @@ awaitable<SpliceResult> splice(StreamPtr a, StreamPtr b, SpliceLimits limits,
   auto ex = co_await asio::this_coro::executor;
   auto sh = std::make_shared<Shared>();
   auto done = std::make_shared<Signal>(ex);
+  // A reset of either end must end the circuit even while both pumps wait on the other stream (e.g. the
+  // source resets while the relay waits for a non-reading target's window): otherwise the slot leaks.
+  std::function<void()> on_reset = [sh, wa = std::weak_ptr<Stream>(a), wb = std::weak_ptr<Stream>(b)] {
+    auto pa = wa.lock();
+    auto pb = wb.lock();
+    if (pa && pb) stop_circuit(*sh, *pa, *pb, SpliceEnd::reset);
+  };
+  a->set_reset_hook(on_reset);
+  b->set_reset_hook(on_reset);
   asio::co_spawn(ex, pump(a, b, true, limits.data_per_direction, sh, &on_bytes, done), asio::detached);
   asio::co_spawn(ex, pump(b, a, false, limits.data_per_direction, sh, &on_bytes, done), asio::detached);
   std::optional<Watchdog> deadline;
@@ -86,6 +95,8 @@ awaitable<SpliceResult> splice(StreamPtr a, StreamPtr b, SpliceLimits limits,
     deadline.emplace(ex, limits.duration, [sh, a, b] { stop_circuit(*sh, *a, *b, SpliceEnd::duration_limit); });
   }
   while (sh->running > 0) co_await done->wait();
+  a->set_reset_hook(nullptr);
+  b->set_reset_hook(nullptr);
   co_return sh->result;
 }
 

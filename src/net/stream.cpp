@@ -22,6 +22,7 @@ awaitable<Result<std::size_t>> Stream::read_some(MutableBytesView buf) {
       const std::size_t n = std::min(buf.size(), buffered());
       std::memcpy(buf.data(), recv_.data() + recv_off_, n);
       recv_off_ += n;
+      memory_.shrink(n);
       if (recv_off_ == recv_.size()) {
         recv_.clear();
         recv_off_ = 0;
@@ -125,6 +126,7 @@ void Stream::reset() {
   readable_.notify();
   writable_.notify();
   if (auto c = conn_.lock()) c->stream_reset(*this);
+  fire_reset_hook();
 }
 
 void Stream::unread(BytesView data) {
@@ -133,6 +135,7 @@ void Stream::unread(BytesView data) {
   recv_.assign(data.begin(), data.end());
   append(recv_, rest);
   recv_off_ = 0;
+  memory_.charge(data.size());
   precredited_ += data.size();
   readable_.notify();
 }
@@ -155,6 +158,14 @@ void Stream::on_reset() {
   reset_ = true;
   readable_.notify();
   writable_.notify();
+  fire_reset_hook();
+}
+
+void Stream::fire_reset_hook() {
+  if (!reset_hook_) return;
+  auto hook = std::move(reset_hook_);
+  reset_hook_ = nullptr;
+  hook();
 }
 
 }  // namespace chiral::net

@@ -3,12 +3,14 @@
 // writes wait for yamux send credit and for the connection's write queue to drain (backpressure).
 // Dropping the last reference resets the stream unless it was closed cleanly.
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "core/bytes.hpp"
 #include "core/result.hpp"
 #include "net/asio.hpp"
+#include "net/resource_manager.hpp"
 #include "net/signal.hpp"
 
 namespace chiral::net {
@@ -37,6 +39,9 @@ class Stream : public std::enable_shared_from_this<Stream> {
   // FIN: no more data from us. Safe while a write() is in flight: the FIN then follows that write's data.
   void close_write();
   void reset();        // RST: abort both directions
+  // Called once when the stream is reset, by us or by the peer (or its connection dies): lets a splice
+  // blocked on the *other* stream notice. Cleared after it fires.
+  void set_reset_hook(std::function<void()> hook) { reset_hook_ = std::move(hook); }
 
   // Puts bytes back in front of the receive buffer (bytes a negotiation read past its last message).
   void unread(BytesView data);
@@ -68,8 +73,12 @@ class Stream : public std::enable_shared_from_this<Stream> {
   bool fin_deferred_ = false;   // close_write() came while a write was in flight
   std::size_t writers_ = 0;     // write() calls in flight
   bool reset_ = false;
+  StreamPermit permit_;  // inbound stream slot (ResourceManager), held while any handler holds the stream
+  MemoryCharge memory_;  // buffered() bytes charged to the shared stream-buffer budget
   Signal readable_;
   Signal writable_;
+  std::function<void()> reset_hook_;
+  void fire_reset_hook();
 };
 
 using StreamPtr = std::shared_ptr<Stream>;

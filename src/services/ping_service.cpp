@@ -11,7 +11,7 @@ namespace chiral::services {
 
 using namespace chiral::net;
 
-PingService::PingService(Host& host) : host_(host) {
+PingService::PingService(Host& host, Clock::duration idle_timeout) : host_(host), idle_timeout_(idle_timeout) {
   host_.set_handler(std::string(ping::kProtocolId), [this](StreamPtr s) { return serve(std::move(s)); });
 }
 
@@ -27,9 +27,12 @@ awaitable<void> PingService::serve(StreamPtr s) {
     co_return;
   }
   ++active;
+  const auto executor = conn->executor();
   conn.reset();
   std::array<std::uint8_t, ping::kPayloadSize> buf;
   for (;;) {
+    // An idle ping stream is a held slot: each ping must arrive within idle_timeout of the last one.
+    Watchdog wd(executor, idle_timeout_, [s] { s->reset(); });
     if (co_await s->read_exact(buf)) break;
     if (co_await s->write(buf)) break;
   }

@@ -8,6 +8,14 @@
 namespace chiral::testing {
 
 DaemonProcess::DaemonProcess(const std::filesystem::path& dir, std::vector<std::string> args) {
+  start(dir, std::move(args), RLIM_INFINITY);
+}
+
+DaemonProcess::DaemonProcess(const std::filesystem::path& dir, std::vector<std::string> args, rlim_t nofile) {
+  start(dir, std::move(args), nofile);
+}
+
+void DaemonProcess::start(const std::filesystem::path& dir, std::vector<std::string> args, rlim_t nofile) {
   bool has_identity = false;
   for (const auto& a : args) has_identity |= a == "--identity-path";
   if (!has_identity) {
@@ -18,6 +26,10 @@ DaemonProcess::DaemonProcess(const std::filesystem::path& dir, std::vector<std::
   if (::pipe2(fds, O_CLOEXEC) != 0) return;
   pid_ = ::fork();
   if (pid_ == 0) {
+    if (nofile != RLIM_INFINITY) {
+      rlimit rl{nofile, nofile};
+      ::setrlimit(RLIMIT_NOFILE, &rl);
+    }
     ::dup2(fds[1], 1);
     ::dup2(fds[1], 2);
     std::vector<char*> argv;

@@ -1,6 +1,7 @@
 // Runs build/chiral-relay as a child process for tests: captures its log, finds its listen address,
 // stops it with SIGTERM and reports the exit status.
 #pragma once
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -18,9 +19,12 @@ class DaemonProcess {
   // Starts the daemon with `args` (plus --identity-path in `dir` unless given) and waits for its
   // /ip4/127.0.0.1 listen address.
   DaemonProcess(const std::filesystem::path& dir, std::vector<std::string> args);
+  // As above, with RLIMIT_NOFILE (soft and hard) set to `nofile` in the child (EMFILE tests).
+  DaemonProcess(const std::filesystem::path& dir, std::vector<std::string> args, rlim_t nofile);
   ~DaemonProcess();
 
   bool started() const { return port_ != 0; }
+  pid_t pid() const { return pid_; }
   std::uint16_t port() const { return port_; }
   const std::string& peer_id() const { return peer_id_; }
   std::string multiaddr() const;  // /ip4/127.0.0.1/tcp/<port>/p2p/<id>
@@ -36,6 +40,7 @@ class DaemonProcess {
   int wait_exit(std::chrono::milliseconds timeout);
 
  private:
+  void start(const std::filesystem::path& dir, std::vector<std::string> args, rlim_t nofile);
   pid_t pid_ = -1;
   int out_fd_ = -1;
   std::thread reader_;

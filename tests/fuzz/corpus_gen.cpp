@@ -9,6 +9,8 @@
 #include "multiformats/multiaddr.hpp"
 #include "multiformats/multibase.hpp"
 #include "noise_fixture.hpp"
+#include "protocol/autonat/messages_v1.hpp"
+#include "protocol/autonat/messages_v2.hpp"
 #include "protocol/identify/identify.hpp"
 #include "protocol/multistream/message.hpp"
 #include "protocol/relay/relay.hpp"
@@ -187,6 +189,27 @@ int main(int argc, char** argv) {
   put("relay_stop", "connect", encode_stop(StopMessage{StopType::CONNECT, PeerInfo{relay.bytes(), {relay_addr}},
                                                        Limit{120, 131072}}));
   put("relay_stop", "status-ok", encode_stop(StopMessage{StopType::STATUS, {}, {}, Status::OK}));
+  {
+    namespace v2 = autonat::v2;
+    namespace v1 = autonat::v1;
+    const Bytes a1 = Multiaddr::from_string("/ip4/203.0.113.9/tcp/4001")->bytes();
+    const Bytes a2 = Multiaddr::from_string("/ip6/2001:db8::9/tcp/4001")->bytes();
+    put("autonat_v2", "dial-request", v2::encode_message(v2::DialRequest{{a1, a2}, 0x1122334455667788ULL}));
+    put("autonat_v2", "dial-response", v2::encode_message(v2::DialResponse{v2::ResponseStatus::OK, 1, v2::DialStatus::OK}));
+    put("autonat_v2", "dial-data-request", v2::encode_message(v2::DialDataRequest{0, 40000}));
+    put("autonat_v2", "dial-data-response", v2::encode_dial_data_chunk(64));
+    put("autonat_v2", "dial-back", v2::encode_dial_back(v2::DialBack{42}));
+    put("autonat_v2", "dial-back-response", v2::encode_dial_back_response(v2::DialBackResponse{}));
+    v1::Message dial;
+    dial.dial = v1::Dial{v1::PeerInfo{peer.bytes(), {a1, a2}}};
+    put("autonat_v1", "dial", v1::encode(dial));
+    v1::Message resp;
+    resp.type = v1::MessageType::DIAL_RESPONSE;
+    resp.dial_response = v1::DialResponse{v1::ResponseStatus::OK, "", a1};
+    put("autonat_v1", "dial-response-ok", v1::encode(resp));
+    resp.dial_response = v1::DialResponse{v1::ResponseStatus::E_DIAL_ERROR, "dial failed", std::nullopt};
+    put("autonat_v1", "dial-response-error", v1::encode(resp));
+  }
 
   // ACL and IPs
   const std::string acl = "# relay ACL\nreserve allow peer " + peer.to_string() +

@@ -56,6 +56,24 @@ TEST(WriteFileAtomically, ReplacesAndLeavesNoTempFile) {
   EXPECT_TRUE(write_file_atomically(dir.path() / "missing" / "m.json", "x"));
 }
 
+TEST(WriteFileAtomically, StaleTempFilesOfDeadProcessesAreRemoved) {
+  TempDir dir;
+  const auto file = dir.path() / "m.json";
+  auto touch = [&](const std::string& name) { std::ofstream(dir.path() / name) << "x"; };
+  const std::string own = "m.json.tmp." + std::to_string(::getpid());
+  touch("m.json.tmp.999999999");  // above any pid_max: that process is gone
+  touch(own);                     // ours: a write in progress
+  touch("m.json.tmp.1");          // pid 1 is alive
+  touch("m.json.tmp.notapid");
+  touch("other.json.tmp.999999999");
+  remove_stale_temp_files(file);
+  EXPECT_FALSE(fs::exists(dir.path() / "m.json.tmp.999999999"));
+  EXPECT_TRUE(fs::exists(dir.path() / own));
+  EXPECT_TRUE(fs::exists(dir.path() / "m.json.tmp.1"));
+  EXPECT_TRUE(fs::exists(dir.path() / "m.json.tmp.notapid"));
+  EXPECT_TRUE(fs::exists(dir.path() / "other.json.tmp.999999999"));
+}
+
 TEST(MetricsFileWriter, ReaderNeverSeesATornFile) {
   TempDir dir;
   const auto file = dir.path() / "metrics.json";

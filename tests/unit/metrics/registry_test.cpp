@@ -215,3 +215,31 @@ TEST(RelayMetrics, Rfc3339) {
   const auto t = std::chrono::system_clock::time_point(std::chrono::milliseconds(1700000000123));
   EXPECT_EQ(rfc3339(t), "2023-11-14T22:13:20.123Z");
 }
+
+TEST(RelayMetrics, ResourceManagerFieldsInJsonAndPrometheus) {
+  auto in = sample_inputs();
+  in.pending_handshakes = 3;
+  in.inbound_streams = 11;
+  in.stream_buffer_bytes = 4096;
+  in.connections_closed_idle = 2;
+  in.connections_refused = {{"connections_per_ip", 84}, {"pending_handshakes", 1}};
+  in.streams_refused = {{"streams_per_connection", 968}};
+  const auto j = relay_metrics_json(in);
+  EXPECT_EQ(j.at("pending_handshakes"), 3);
+  EXPECT_EQ(j.at("inbound_streams"), 11);
+  EXPECT_EQ(j.at("stream_buffer_bytes"), 4096);
+  EXPECT_EQ(j.at("connections_closed_idle"), 2);
+  EXPECT_EQ(j.at("connections_refused").at("connections_per_ip"), 84);
+  EXPECT_EQ(j.at("streams_refused").at("streams_per_connection"), 968);
+  EXPECT_TRUE(relay_metrics_json(MetricsInputs{}).at("connections_refused").is_object());
+  Registry r;
+  register_relay_metrics(r, [&] { return in; });
+  const auto text = r.render();
+  for (const char* line : {"chiral_relay_pending_handshakes 3\n", "chiral_relay_inbound_streams 11\n",
+                           "chiral_relay_stream_buffer_bytes 4096\n", "chiral_relay_connections_closed_idle_total 2\n",
+                           "chiral_relay_connections_refused_total{reason=\"connections_per_ip\"} 84\n",
+                           "chiral_relay_streams_refused_total{reason=\"streams_per_connection\"} 968\n",
+                           "# TYPE chiral_relay_connections_refused_total counter\n"}) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
+  }
+}

@@ -429,7 +429,14 @@ TEST(Splice, SlowReceiverDoesNotGrowBuffers) {
     if (rig.right && rig.left) {
       EXPECT_LE(rig.left->buffered(), 256u * 1024);
     }
+    // The source gives up while the splice waits for the non-reading side's window: the circuit must
+    // still end (a leaked circuit would hold its slot until the duration limit).
     left->reset();
+    EXPECT_TRUE(co_await wait_until([&] { return rig.done; }));
+    if (rig.result) {
+      EXPECT_EQ(rig.result->end, SpliceEnd::reset);
+    }
+    EXPECT_TRUE(rig.right && rig.right->is_reset());
   });
 }
 
