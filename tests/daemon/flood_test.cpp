@@ -20,6 +20,13 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// Built with -fsanitize (make asan): the daemon binary is instrumented too.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+
 // 127.0.1.1 .. 127.0.1.<n>: attackers spread over many "IPs"; honest peers use 127.0.0.1.
 std::string attacker_ip(std::size_t i, std::size_t n = 50) { return "127.0.1." + std::to_string(1 + i % n); }
 
@@ -285,7 +292,8 @@ TEST(Flood, GarbageConnectionsLeaveDaemonAliveAndRssNearBaseline) {
   }, 15s));
   const auto after = rss_kib(d.pid());
   std::cout << "[ garbage  ] RSS baseline " << baseline << " KiB, peak " << peak << " KiB, after " << after << " KiB\n";
-  EXPECT_LT(after, baseline + 16 * 1024) << "RSS did not come back near baseline";
+  // ASan keeps freed memory in its quarantine (256 MiB): RSS says nothing there; leaks are its job.
+  if (!kSanitized) EXPECT_LT(after, baseline + 16 * 1024) << "RSS did not come back near baseline";
   EXPECT_TRUE(honest_peer_served(d.multiaddr())) << d.log().substr(0, 4000);
   EXPECT_EQ(d.stop(), 0);
 }
@@ -378,6 +386,9 @@ TEST(Flood, EndlessStreamOpenerIsCutAtTheStreamCap) {
 }
 
 TEST(Flood, AcceptBacksOffOnEmfileAndRecovers) {
+  // The sanitizer runtimes need descriptors of their own (UBSan's vptr check reads /proc/self/maps): with
+  // every descriptor taken on purpose they report false errors.
+  if (kSanitized) GTEST_SKIP() << "not meaningful under sanitizers: the test exhausts the daemon's descriptors";
   ScratchDir dir("flood-emfile");
   // 40 descriptors: the daemon's own dozen, then ~28 connections before accept fails with EMFILE.
   DaemonProcess d(dir.path(), {"--listen", "/ip4/127.0.0.1/tcp/0", "--handshake-timeout", "2",
