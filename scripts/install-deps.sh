@@ -13,7 +13,10 @@ PKGS=(
   nodejs npm
   procps iproute2 jq curl python3
   python3-prometheus-client python3-yaml shellcheck systemd
+  openssl chromium
 )
+# openssl: the CLI makes the self-signed certificate of the /wss interop test (tests/interop/ws.mjs).
+# chromium: the headless browser of tests/interop/browser (driven by playwright-core; no browser download).
 
 missing=()
 for p in "${PKGS[@]}"; do
