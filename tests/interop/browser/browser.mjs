@@ -2,7 +2,7 @@
 // download) loads a page bundling js-libp2p (entry.js, bundled here with esbuild into the working
 // directory), which dials chiral-relay over /ws, identifies and reserves; a Node js-libp2p peer (TCP) then
 // dials the browser through the relay (<relay>/p2p-circuit/p2p/<browser>) and checks that the bytes it
-// sends come back echoed by the browser.
+// sends come back echoed by the browser. The daemon's WebSocket listener comes from --ws-port 0.
 //
 // usage: node browser/browser.mjs <path-to-chiral-relay>
 // Exit code 77 (ctest SKIP_RETURN_CODE) only when no Chromium binary exists (CHROMIUM_PATH, default
@@ -74,8 +74,9 @@ await runTest('interop_browser', async () => {
   const tmp = await mkdtemp(join(tmpdir(), 'chiral-browser-'))
   let daemon, server, browser, peer
   try {
+    // --ws-port 0: the operator's flag (/ip4/0.0.0.0/tcp/<free port>/ws), logged with each interface address
     daemon = await startDaemon(bin, ['--identity-path', join(tmp, 'id.key'), '--listen', '/ip4/127.0.0.1/tcp/0',
-      '--listen', '/ip4/127.0.0.1/tcp/0/ws', '--circuit-data-limit', '0', '--circuit-duration', '0'])
+      '--ws-port', '0', '--circuit-data-limit', '0', '--circuit-duration', '0'])
     const wsAddr = (await daemon.waitForLine(WS_ADDR_RE, 10_000)).match[0]
     server = await serve(files)
     const pageUrl = `http://127.0.0.1:${server.address().port}/`
