@@ -83,7 +83,8 @@ awaitable<Result<Upgraded>> upgrade(ByteStream stream, const crypto::Ed25519Priv
   if (wd.fired()) co_return make_error_code(CoreError::timeout);
   co_return Upgraded{std::move(ch),
                      ConnectionInfo{0, multiformats::PeerId::from_public_key(session->remote_key),
-                                    session->remote_key, remote_endpoint, local_endpoint, inbound, std::move(muxer)},
+                                    session->remote_key, remote_endpoint, local_endpoint, inbound, std::move(muxer),
+                                    multiformats::Multiaddr()},
                      std::move(early_plaintext)};
 }
 
