@@ -14,7 +14,10 @@ PKGS=(
   procps iproute2 jq curl python3
   python3-prometheus-client python3-yaml shellcheck systemd
   linux-perf  # PERF=1 make bench: perf record of the relay during benchmark (a)
+  openssl chromium
 )
+# openssl: the CLI makes the self-signed certificate of the /wss interop test (tests/interop/ws.mjs).
+# chromium: the headless browser of tests/interop/browser (driven by playwright-core; no browser download).
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -10,6 +10,7 @@
 #include "app/version.hpp"
 #include "metrics/prometheus_server.hpp"
 #include "multiformats/multiaddr.hpp"
+#include "net/ws_transport.hpp"
 
 namespace chiral::app {
 
@@ -76,6 +77,13 @@ ParsedCli parse_cli(int argc, char** argv, bool quiet) {
   const MultiaddrValidator multiaddr;
   app.add_option("--listen", c.listen, "Listen multiaddr (repeatable); default /ip4/0.0.0.0/tcp/<port>")
       ->check(multiaddr);
+  std::uint16_t ws_port = 0;
+  auto* ws_port_opt = app.add_option("--ws-port", ws_port,
+                                     "Also listen for WebSocket (browser) peers on /ip4/0.0.0.0/tcp/<port>/ws "
+                                     "(off by default; 0 = pick a free port)")
+                          ->check(CLI::Range(0, 65535));
+  app.add_option("--tls-cert", c.tls_cert, "PEM certificate chain for /wss and /tls/ws listen addresses");
+  app.add_option("--tls-key", c.tls_key, "PEM private key for --tls-cert");
   app.add_option("--external-address", c.external_addresses, "Public multiaddr to advertise (repeatable)")
       ->check(multiaddr);
   const WritableFileValidator writable_file;
@@ -180,6 +188,30 @@ ParsedCli parse_cli(int argc, char** argv, bool quiet) {
     if (!quiet) std::cerr << out.error << "\n";
     out.exit_code = 2;
     return out;
+  }
+  if (*ws_port_opt) c.ws_port = ws_port;
+  // TLS files and secure WebSocket listeners: checked now so a mistake is one line naming the flag.
+  auto refuse = [&out](const std::string& msg) {
+    std::cerr << "chiral-relay: " << msg << "\n";
+    out.exit_code = 2;
+    return out;
+  };
+  if (c.tls_cert.empty() != c.tls_key.empty()) {
+    return refuse(c.tls_cert.empty() ? "--tls-key needs --tls-cert" : "--tls-cert needs --tls-key");
+  }
+  if (!c.tls_cert.empty()) {
+    std::string why;
+    bool key_at_fault = false;
+    if (!net::make_tls_server_context(c.tls_cert.string(), c.tls_key.string(), &why, &key_at_fault)) {
+      return refuse(std::string(key_at_fault ? "--tls-key: " : "--tls-cert: ") + why);
+    }
+  }
+  for (const auto& l : c.listen) {
+    auto spec = net::transport_spec(*multiformats::Multiaddr::from_string(l));
+    if (!spec) return refuse("--listen " + l + ": not a /ip4|ip6/<ip>/tcp/<port>[/ws|/wss|/tls/ws] address");
+    if (spec->kind == net::WsKind::wss && c.tls_cert.empty()) {
+      return refuse("--listen " + l + ": a secure WebSocket listener needs --tls-cert and --tls-key");
+    }
   }
   rl.reservation_ttl = std::chrono::seconds(ttl_s);
   rl.circuit_duration = std::chrono::seconds(duration_s);

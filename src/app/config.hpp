@@ -19,6 +19,9 @@ struct Config {
   std::uint16_t port = 4001;
   std::vector<std::string> listen;               // multiaddrs; when empty: /ip4/0.0.0.0/tcp/<port>
   std::vector<std::string> external_addresses;   // multiaddrs advertised as reachable
+  std::optional<std::uint16_t> ws_port;          // adds /ip4/0.0.0.0/tcp/<ws_port>/ws (off when unset)
+  std::filesystem::path tls_cert;                // PEM certificate chain for /wss and /tls/ws listeners
+  std::filesystem::path tls_key;                 // PEM private key of that certificate
   // Files
   std::filesystem::path identity_path;           // default $HOME/.chiral-relay/identity.key
   std::filesystem::path pid_file;                // empty = none

@@ -80,6 +80,12 @@ int run(const app::Config& cfg, int argc, char** argv) {
     hc.external_addrs.push_back(m->without_p2p());
   }
 
+  if (!cfg.tls_cert.empty()) {
+    std::string why;
+    hc.tls_server = net::make_tls_server_context(cfg.tls_cert.string(), cfg.tls_key.string(), &why);
+    if (!hc.tls_server) throw app::StartupError(why);
+  }
+
   net::asio::io_context io(1);
   // Signal sets exist from here on: a SIGTERM during start-up is queued, not fatal (pid file kept clean).
   net::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -120,6 +126,7 @@ int run(const app::Config& cfg, int argc, char** argv) {
 
   std::vector<std::string> listen = cfg.listen;
   if (listen.empty()) listen.push_back("/ip4/0.0.0.0/tcp/" + std::to_string(cfg.port));
+  if (cfg.ws_port) listen.push_back("/ip4/0.0.0.0/tcp/" + std::to_string(*cfg.ws_port) + "/ws");
   for (const auto& l : listen) {
     auto m = multiformats::Multiaddr::from_string(l);
     if (!m) throw app::StartupError("invalid --listen " + l);

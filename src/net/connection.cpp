@@ -23,8 +23,10 @@ multiformats::Multiaddr to_multiaddr(const tcp::endpoint& ep) {
   return m ? *m : multiformats::Multiaddr();
 }
 
-multiformats::Multiaddr ConnectionInfo::remote_addr() const { return to_multiaddr(remote_endpoint); }
-multiformats::Multiaddr ConnectionInfo::local_addr() const { return to_multiaddr(local_endpoint); }
+multiformats::Multiaddr ConnectionInfo::remote_addr() const {
+  return to_multiaddr(remote_endpoint).encapsulate(transport);
+}
+multiformats::Multiaddr ConnectionInfo::local_addr() const { return to_multiaddr(local_endpoint).encapsulate(transport); }
 
 Connection::Connection(Host& host, SecureChannel channel, ConnectionInfo info, const ConnectionConfig& cfg)
     : host_(host),
@@ -350,9 +352,7 @@ void Connection::fail(std::string_view reason, std::uint32_t goaway_code) {
     session_.take_output(out_plain_);
     wire_.clear();
     channel_.seal(out_plain_, wire_);
-    error_code ignored;
-    channel_.socket().non_blocking(true, ignored);
-    channel_.socket().write_some(asio::buffer(wire_), ignored);  // never blocks: one try
+    channel_.try_write_now(wire_);  // never blocks: one try
   }
   teardown();
 }

@@ -1,4 +1,4 @@
-// Connection: an upgraded libp2p connection (TCP + Noise + Yamux). Drives the sans-I/O yamux session:
+// Connection: an upgraded libp2p connection (TCP or WebSocket + Noise + Yamux). Drives the sans-I/O yamux session:
 // a read loop decrypts Noise frames and feeds the session, a write loop encrypts queued yamux frames,
 // a keep-alive loop pings. All on one executor; no locks.
 #pragma once
@@ -32,7 +32,8 @@ struct ConnectionInfo {
   tcp::endpoint local_endpoint;
   bool inbound = false;
   std::string muxer;
-  multiformats::Multiaddr remote_addr() const;  // /ip4/../tcp/..
+  multiformats::Multiaddr transport;  // after /tcp/<port>: empty (TCP), /ws, /wss or /tls/ws
+  multiformats::Multiaddr remote_addr() const;  // /ip4/../tcp/..[/ws]
   multiformats::Multiaddr local_addr() const;
 };
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "core/error.hpp"
 #include "net/upgrade.hpp"
 
 namespace chiral::net {
@@ -28,6 +29,12 @@ std::optional<tcp::endpoint> to_endpoint(const multiformats::Multiaddr& addr) {
     ip = asio::ip::address_v4(b);
   }
   return tcp::endpoint(ip, it->port);
+}
+
+// What is left of the handshake deadline (at least 1 ms, so an expired one still fails as a timeout).
+Clock::duration remaining(Clock::time_point started, Clock::duration timeout) {
+  const auto left = timeout - (Clock::now() - started);
+  return std::max<Clock::duration>(left, std::chrono::milliseconds(1));
 }
 
 // Interface addresses for an unspecified bind (0.0.0.0 -> every IPv4 interface address, :: -> IPv6).
@@ -77,8 +84,10 @@ const Host::StreamHandler* Host::find_handler(std::string_view protocol) const {
 }
 
 error_code Host::listen(const multiformats::Multiaddr& addr) {
+  auto transport = transport_spec(addr);
   auto ep = to_endpoint(addr);
-  if (!ep) return make_error_code(asio::error::address_family_not_supported);
+  if (!ep || !transport) return make_error_code(asio::error::address_family_not_supported);
+  if (transport->kind == WsKind::wss && !cfg_.tls_server) return make_error_code(WsError::tls_not_configured);
   auto acceptor = std::make_shared<tcp::acceptor>(io_);
   error_code ec;
   acceptor->open(ep->protocol(), ec);
@@ -90,16 +99,17 @@ error_code Host::listen(const multiformats::Multiaddr& addr) {
   acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return ec;
   acceptors_.push_back(acceptor);
-  asio::co_spawn(io_, accept_loop(acceptor), asio::detached);
+  acceptor_transports_.push_back(*transport);
+  asio::co_spawn(io_, accept_loop(acceptor, *transport), asio::detached);
   return {};
 }
 
 std::vector<multiformats::Multiaddr> Host::bound_addrs() const {
   std::vector<multiformats::Multiaddr> out;
-  for (const auto& a : acceptors_) {
+  for (std::size_t i = 0; i < acceptors_.size(); ++i) {
     error_code ec;
-    auto ep = a->local_endpoint(ec);
-    if (!ec) out.push_back(to_multiaddr(ep));
+    auto ep = acceptors_[i]->local_endpoint(ec);
+    if (!ec) out.push_back(to_multiaddr(ep).encapsulate(acceptor_transports_[i].suffix));
   }
   return out;
 }
@@ -109,22 +119,23 @@ std::vector<multiformats::Multiaddr> Host::listen_addrs() const {
   auto add = [&out](multiformats::Multiaddr m) {
     if (std::find(out.begin(), out.end(), m) == out.end()) out.push_back(std::move(m));
   };
-  for (const auto& a : acceptors_) {
+  for (std::size_t i = 0; i < acceptors_.size(); ++i) {
     error_code ec;
-    auto ep = a->local_endpoint(ec);
+    auto ep = acceptors_[i]->local_endpoint(ec);
     if (ec) continue;
+    const auto& suffix = acceptor_transports_[i].suffix;  // /ws etc.: browsers need these forms
     if (ep.address().is_unspecified()) {
       for (const auto& ip : interface_addresses(ep.address().is_v6())) {
-        add(to_multiaddr(tcp::endpoint(ip, ep.port())));
+        add(to_multiaddr(tcp::endpoint(ip, ep.port())).encapsulate(suffix));
       }
     } else {
-      add(to_multiaddr(ep));
+      add(to_multiaddr(ep).encapsulate(suffix));
     }
   }
   return out;
 }
 
-awaitable<void> Host::accept_loop(std::shared_ptr<tcp::acceptor> acceptor) {
+awaitable<void> Host::accept_loop(std::shared_ptr<tcp::acceptor> acceptor, TransportSpec transport) {
   asio::steady_timer backoff(io_);
   while (accepting() && acceptor->is_open()) {
     auto [ec, socket] = co_await acceptor->async_accept(use_nothrow);
@@ -138,7 +149,7 @@ awaitable<void> Host::accept_loop(std::shared_ptr<tcp::acceptor> acceptor) {
     }
     ConnectionPermit permit;
     if (!admit(socket, permit)) continue;  // over a limit: closed before reading a byte
-    asio::co_spawn(io_, handle_inbound(std::move(socket), std::move(permit)), asio::detached);
+    asio::co_spawn(io_, handle_inbound(std::move(socket), transport, std::move(permit)), asio::detached);
   }
 }
 
@@ -168,13 +179,28 @@ bool Host::admit(tcp::socket& socket, ConnectionPermit& permit) {
   return false;
 }
 
-awaitable<void> Host::handle_inbound(tcp::socket socket, ConnectionPermit permit) {
+awaitable<void> Host::handle_inbound(tcp::socket socket, TransportSpec transport, ConnectionPermit permit) {
   error_code ec;
   const auto remote = socket.remote_endpoint(ec);
   if (ec) co_return;
   socket.set_option(tcp::no_delay(true), ec);
+  const auto started = Clock::now();
+  // WebSocket listeners: TLS + HTTP upgrade first, within the same handshake deadline.
+  Result<ByteStream> stream = make_error_code(CoreError::invalid_argument);
+  if (transport.kind == WsKind::none) {
+    stream = ByteStream(std::move(socket));
+  } else {
+    stream = co_await ws_accept(std::move(socket), transport.kind, cfg_.tls_server.get(), cfg_.handshake_timeout);
+    if (!stream) {
+      spdlog::info("inbound {}:{}: handshake failed during websocket upgrade: {}", remote.address().to_string(),
+                   remote.port(), stream.error().message());
+      ++handshake_failures_["websocket_upgrade"];
+      co_return;
+    }
+  }
   const char* stage = nullptr;
-  auto up = co_await upgrade_inbound(std::move(socket), key_, cfg_.handshake_timeout, &stage);
+  const auto left = remaining(started, cfg_.handshake_timeout);
+  auto up = co_await upgrade_inbound(std::move(*stream), key_, left, &stage);
   if (!up) {
     spdlog::info("inbound {}:{}: handshake failed during {}: {}", remote.address().to_string(), remote.port(),
                  stage ? stage : "upgrade", up.error().message());
@@ -187,6 +213,7 @@ awaitable<void> Host::handle_inbound(tcp::socket socket, ConnectionPermit permit
   permit.handshake_done();
   up->info.id = next_conn_id_++;
   up->info.inbound = true;
+  up->info.transport = transport.suffix;
   auto conn = std::make_shared<Connection>(*this, std::move(up->channel), std::move(up->info), cfg_.connection);
   conn->set_permit(std::move(permit));
   register_connection(conn);
@@ -195,7 +222,8 @@ awaitable<void> Host::handle_inbound(tcp::socket socket, ConnectionPermit permit
 
 awaitable<Result<ConnectionPtr>> Host::dial(const multiformats::Multiaddr& addr) {
   auto it = addr.ip_tcp();
-  if (!it) co_return make_error_code(asio::error::address_family_not_supported);
+  auto transport = transport_spec(addr);
+  if (!it || !transport) co_return make_error_code(asio::error::address_family_not_supported);
   auto expected = addr.peer_id();
   tcp::socket socket(io_);
   {
@@ -218,10 +246,25 @@ awaitable<Result<ConnectionPtr>> Host::dial(const multiformats::Multiaddr& addr)
   }
   error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
-  auto up = co_await upgrade_outbound(std::move(socket), key_, expected, cfg_.handshake_timeout);
+  const auto handshake_started = Clock::now();
+  Result<ByteStream> stream = make_error_code(CoreError::invalid_argument);
+  if (transport->kind == WsKind::none) {
+    stream = ByteStream(std::move(socket));
+  } else {
+    const std::string host = it->host_protocol == multiformats::Protocol::ip6 ? "[" + it->host_text() + "]"
+                                                                              : it->host_text();
+    std::string host_header = host + ":" + std::to_string(it->port);
+    std::string tls_host = transport->sni.empty() ? it->host_text() : transport->sni;
+    stream = co_await ws_connect(std::move(socket), transport->kind, cfg_.tls_client.get(), std::move(host_header),
+                                 std::move(tls_host), cfg_.handshake_timeout);
+    if (!stream) co_return stream.error();
+  }
+  const auto left = remaining(handshake_started, cfg_.handshake_timeout);
+  auto up = co_await upgrade_outbound(std::move(*stream), key_, expected, left);
   if (!up) co_return up.error();
   up->info.id = next_conn_id_++;
   up->info.inbound = false;
+  up->info.transport = transport->suffix;
   auto conn = std::make_shared<Connection>(*this, std::move(up->channel), std::move(up->info), cfg_.connection);
   register_connection(conn);
   conn->start(std::move(up->early_plaintext));

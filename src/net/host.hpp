@@ -1,5 +1,5 @@
-// Host: the local libp2p node. Owns the identity, TCP listeners, the set of live connections and the
-// protocol handler table; upgrades inbound and outbound TCP connections (multistream -> Noise -> Yamux).
+// Host: the local libp2p node. Owns the identity, TCP and WebSocket listeners, the set of live connections
+// and the protocol handler table; upgrades inbound and outbound connections (multistream -> Noise -> Yamux).
 #pragma once
 #include <array>
 #include <functional>
@@ -15,6 +15,7 @@
 #include "net/asio.hpp"
 #include "net/connection.hpp"
 #include "net/resource_manager.hpp"
+#include "net/ws_transport.hpp"
 
 namespace chiral::net {
 
@@ -24,6 +25,8 @@ struct HostConfig {
   Clock::duration dial_timeout = std::chrono::seconds(10);
   std::vector<multiformats::Multiaddr> external_addrs;  // advertised before bound addresses
   ResourceLimits resources;  // inbound admission (connections, handshakes, streams, buffers); 0 = unlimited
+  std::shared_ptr<TlsContext> tls_server;  // certificate + key for /wss and /tls/ws listeners
+  std::shared_ptr<TlsContext> tls_client;  // trust anchors for dialing /wss (absent: /wss dials fail)
 };
 
 class Host {
@@ -44,7 +47,8 @@ class Host {
   const StreamHandler* find_handler(std::string_view protocol) const;
   const std::vector<std::string>& protocols() const { return protocols_; }
 
-  // Binds and starts accepting on a /ip4|ip6/../tcp/.. multiaddr (port 0 = ephemeral).
+  // Binds and starts accepting on /ip4|ip6/../tcp/<port>, optionally followed by /ws, /wss or /tls/ws
+  // (port 0 = ephemeral). /wss and /tls/ws need config().tls_server.
   error_code listen(const multiformats::Multiaddr& addr);
   // Addresses to advertise: external addresses first, then every bound address made concrete
   // (0.0.0.0 / :: expanded to the host's interface addresses).
@@ -52,7 +56,8 @@ class Host {
   // The bound socket addresses as multiaddrs (unexpanded).
   std::vector<multiformats::Multiaddr> bound_addrs() const;
 
-  // Dials /ip4|ip6|dns4|dns6/../tcp/../p2p/<id> (the /p2p part is checked when present).
+  // Dials /ip4|ip6|dns4|dns6/../tcp/..[/ws|/wss|/tls/ws]/p2p/<id> (the /p2p part is checked when present;
+  // /wss needs config().tls_client).
   awaitable<Result<ConnectionPtr>> dial(const multiformats::Multiaddr& addr);
 
   void add_observer(ConnectionObserver obs) { observers_.push_back(std::move(obs)); }
@@ -81,8 +86,8 @@ class Host {
   void connection_closed(const ConnectionPtr& c);
 
  private:
-  awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor);
-  awaitable<void> handle_inbound(tcp::socket socket, ConnectionPermit permit);
+  awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor, TransportSpec transport);
+  awaitable<void> handle_inbound(tcp::socket socket, TransportSpec transport, ConnectionPermit permit);
   bool admit(tcp::socket& socket, ConnectionPermit& permit);
   void register_connection(const ConnectionPtr& c);
 
@@ -93,6 +98,7 @@ class Host {
   std::map<std::string, StreamHandler, std::less<>> handlers_;
   std::vector<std::string> protocols_;
   std::vector<std::shared_ptr<tcp::acceptor>> acceptors_;
+  std::vector<TransportSpec> acceptor_transports_;  // parallel to acceptors_: TCP, /ws, /wss or /tls/ws
   std::unordered_map<std::uint64_t, ConnectionPtr> connections_;
   std::unordered_map<multiformats::PeerId, std::vector<std::uint64_t>> by_peer_;
   std::vector<ConnectionObserver> observers_;

@@ -14,12 +14,16 @@ constexpr std::size_t kInitialReadBuffer = 4096;
 constexpr std::size_t kReadBufferSize = 2 * (kNoiseMaxFrame + 2);
 }  // namespace
 
-SecureChannel::SecureChannel(tcp::socket socket) : socket_(std::move(socket)), in_(kInitialReadBuffer) {}
+SecureChannel::SecureChannel(ByteStream stream) : stream_(std::move(stream)), in_(kInitialReadBuffer) {}
 
-void SecureChannel::close() {
+void SecureChannel::close() { stream_.close(); }
+
+void SecureChannel::try_write_now(BytesView data) {
+  auto* s = stream_.plain_tcp();
+  if (!s) return;
   error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  s->non_blocking(true, ignored);
+  s->write_some(asio::buffer(data.data(), data.size()), ignored);
 }
 
 awaitable<error_code> SecureChannel::fill(std::size_t need) {
@@ -32,9 +36,16 @@ awaitable<error_code> SecureChannel::fill(std::size_t need) {
     begin_ = 0;
   }
   while (end_ - begin_ < need) {
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(in_.data() + end_, in_.size() - end_), use_nothrow);
-    if (ec) co_return ec;
-    end_ += n;
+    if (auto* s = stream_.plain_tcp()) {  // direct TCP read
+      auto [ec, n] = co_await s->async_read_some(asio::buffer(in_.data() + end_, in_.size() - end_), use_nothrow);
+      if (ec) co_return ec;
+      end_ += n;
+    } else {
+      MutableBytesView room(in_.data() + end_, in_.size() - end_);
+      auto n = co_await stream_.message_stream()->read_some(room);
+      if (!n) co_return n.error();
+      end_ += *n;
+    }
   }
   co_return error_code{};
 }
@@ -64,8 +75,11 @@ void SecureChannel::unread_raw(BytesView data) {
 }
 
 awaitable<error_code> SecureChannel::write_all(BytesView data) {
-  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(data.data(), data.size()), use_nothrow);
-  co_return ec;
+  if (auto* s = stream_.plain_tcp()) {  // direct TCP write
+    auto [ec, n] = co_await asio::async_write(*s, asio::buffer(data.data(), data.size()), use_nothrow);
+    co_return ec;
+  }
+  co_return co_await stream_.message_stream()->write_all(data);
 }
 
 awaitable<Result<BytesView>> SecureChannel::read_handshake_message() {

@@ -1,4 +1,4 @@
-// SecureChannel: a TCP socket with one read buffer that serves every stage of a libp2p connection:
+// SecureChannel: a raw byte stream (TCP or WebSocket, see byte_stream.hpp) with one read buffer that serves every stage of a libp2p connection:
 // raw bytes (multistream before Noise), 2-byte-length Noise handshake messages, then Noise transport
 // frames (libp2p/specs noise/README.md "Wire Format"): decrypted in place, encrypted straight into the
 // caller's output buffer. Bytes read past one stage are never lost: the next stage reads them first.
@@ -8,6 +8,7 @@
 #include "core/bytes.hpp"
 #include "core/result.hpp"
 #include "net/asio.hpp"
+#include "net/byte_stream.hpp"
 #include "protocol/noise/transport.hpp"
 
 namespace chiral::net {
@@ -17,12 +18,18 @@ inline constexpr std::size_t kNoiseMaxPlaintext = kNoiseMaxFrame - 16;  // 65519
 
 class SecureChannel {
  public:
-  explicit SecureChannel(tcp::socket socket);
+  explicit SecureChannel(ByteStream stream);
+  explicit SecureChannel(tcp::socket socket) : SecureChannel(ByteStream(std::move(socket))) {}
   SecureChannel(SecureChannel&&) = default;
   SecureChannel& operator=(SecureChannel&&) = default;
 
-  tcp::socket& socket() { return socket_; }
+  // The TCP socket underneath (endpoints, executor); never read or write it directly.
+  tcp::socket& socket() { return stream_.socket(); }
+  ByteStream& stream() { return stream_; }
   void close();
+  // One non-blocking write attempt of whole `data` (best-effort GoAway on failure). Plain TCP only:
+  // a partial write would break a WebSocket frame, so there it does nothing.
+  void try_write_now(BytesView data);
 
   // --- raw stage (before Noise) ---
   awaitable<Result<std::size_t>> read_raw(MutableBytesView buf);
@@ -43,7 +50,7 @@ class SecureChannel {
  private:
   awaitable<error_code> fill(std::size_t need);  // ensure `need` contiguous bytes are buffered
 
-  tcp::socket socket_;
+  ByteStream stream_;
   Bytes in_;
   std::size_t begin_ = 0;
   std::size_t end_ = 0;

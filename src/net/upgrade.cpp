@@ -9,12 +9,12 @@ namespace chiral::net {
 
 namespace {
 
-awaitable<Result<Upgraded>> upgrade(tcp::socket socket, const crypto::Ed25519PrivateKey& key, bool inbound,
+awaitable<Result<Upgraded>> upgrade(ByteStream stream, const crypto::Ed25519PrivateKey& key, bool inbound,
                                     std::optional<multiformats::PeerId> expected, Clock::duration timeout,
                                     const char** stage_out) {
   const char* stage_local = nullptr;
   const char*& stage = stage_out ? *stage_out : stage_local;
-  SecureChannel ch(std::move(socket));
+  SecureChannel ch(std::move(stream));
   error_code ec;
   const auto remote_endpoint = ch.socket().remote_endpoint(ec);
   const auto local_endpoint = ch.socket().local_endpoint(ec);
@@ -83,21 +83,22 @@ awaitable<Result<Upgraded>> upgrade(tcp::socket socket, const crypto::Ed25519Pri
   if (wd.fired()) co_return make_error_code(CoreError::timeout);
   co_return Upgraded{std::move(ch),
                      ConnectionInfo{0, multiformats::PeerId::from_public_key(session->remote_key),
-                                    session->remote_key, remote_endpoint, local_endpoint, inbound, std::move(muxer)},
+                                    session->remote_key, remote_endpoint, local_endpoint, inbound, std::move(muxer),
+                                    multiformats::Multiaddr()},
                      std::move(early_plaintext)};
 }
 
 }  // namespace
 
-awaitable<Result<Upgraded>> upgrade_inbound(tcp::socket socket, const crypto::Ed25519PrivateKey& key,
+awaitable<Result<Upgraded>> upgrade_inbound(ByteStream stream, const crypto::Ed25519PrivateKey& key,
                                             Clock::duration timeout, const char** stage) {
-  return upgrade(std::move(socket), key, true, std::nullopt, timeout, stage);
+  return upgrade(std::move(stream), key, true, std::nullopt, timeout, stage);
 }
 
-awaitable<Result<Upgraded>> upgrade_outbound(tcp::socket socket, const crypto::Ed25519PrivateKey& key,
+awaitable<Result<Upgraded>> upgrade_outbound(ByteStream stream, const crypto::Ed25519PrivateKey& key,
                                              std::optional<multiformats::PeerId> expected,
                                              Clock::duration timeout, const char** stage) {
-  return upgrade(std::move(socket), key, false, std::move(expected), timeout, stage);
+  return upgrade(std::move(stream), key, false, std::move(expected), timeout, stage);
 }
 
 }  // namespace chiral::net

@@ -23,9 +23,10 @@ struct Upgraded {
 };
 
 // On failure `stage` names the step that failed ("security negotiation", "noise", "muxer negotiation").
-awaitable<Result<Upgraded>> upgrade_inbound(tcp::socket socket, const crypto::Ed25519PrivateKey& key,
+// `stream` is plain TCP or an accepted/connected WebSocket (ws_transport.hpp).
+awaitable<Result<Upgraded>> upgrade_inbound(ByteStream stream, const crypto::Ed25519PrivateKey& key,
                                             Clock::duration timeout, const char** stage = nullptr);
-awaitable<Result<Upgraded>> upgrade_outbound(tcp::socket socket, const crypto::Ed25519PrivateKey& key,
+awaitable<Result<Upgraded>> upgrade_outbound(ByteStream stream, const crypto::Ed25519PrivateKey& key,
                                              std::optional<multiformats::PeerId> expected,
                                              Clock::duration timeout, const char** stage = nullptr);
 

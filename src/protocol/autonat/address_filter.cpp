@@ -48,7 +48,7 @@ IpClass classify_v6(const IpAddress& ip) {
   return IpClass::public_unicast;
 }
 
-// Accepted shapes: /ip4|ip6/<ip>/tcp/<port> and the same with a trailing /p2p/<id>.
+// Accepted shapes: /ip4|ip6/<ip>/tcp/<port>, optionally /ws, optionally a trailing /p2p/<id>.
 struct Parsed {
   Multiaddr addr;  // without /p2p
   IpAddress ip;
@@ -60,7 +60,10 @@ std::variant<Parsed, AddrSkip> parse(BytesView raw) {
   auto m = Multiaddr::from_bytes(raw);
   if (!m) return AddrSkip::malformed;
   const auto comps = m->components();
-  const bool shape_ok = (comps.size() == 2 || (comps.size() == 3 && comps[2].code == Protocol::p2p)) &&
+  std::size_t end = 2;
+  if (comps.size() > end && comps[end].code == Protocol::ws) ++end;  // the host dials /ws too (browsers' relays)
+  if (comps.size() > end && comps[end].code == Protocol::p2p) ++end;
+  const bool shape_ok = comps.size() >= 2 && end == comps.size() &&
                         (comps[0].code == Protocol::ip4 || comps[0].code == Protocol::ip6) &&
                         comps[1].code == Protocol::tcp;
   if (!shape_ok) return AddrSkip::unsupported_transport;

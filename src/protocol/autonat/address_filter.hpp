@@ -62,7 +62,7 @@ struct DialPolicy {
 // Why one address was skipped; the last reason seen labels an E_DIAL_REFUSED.
 enum class AddrSkip {
   malformed,              // not a binary multiaddr
-  unsupported_transport,  // not /ip4|ip6/<ip>/tcp/<port>[/p2p/<id>] (dns, udp, circuit, ws, ...)
+  unsupported_transport,  // not /ip4|ip6/<ip>/tcp/<port>[/ws][/p2p/<id>] (dns, udp, circuit, wss, ...)
   port_zero,
   other_peer,             // ends in /p2p/<id> of someone other than the requester
   non_public_ip,
@@ -74,7 +74,7 @@ std::string_view addr_skip_name(AddrSkip s) noexcept;
 
 struct DialCandidate {
   std::size_t index = 0;           // position in the request (what DialResponse.addrIdx reports)
-  multiformats::Multiaddr addr{};  // /ip4|ip6/<ip>/tcp/<port> without any /p2p suffix
+  multiformats::Multiaddr addr{};  // /ip4|ip6/<ip>/tcp/<port>[/ws] without any /p2p suffix
   IpAddress ip{};
   bool same_ip = false;            // equals the requester's observed IP (no dial data needed)
 };

@@ -69,9 +69,9 @@ struct Server {
 
 // A peer that asks for checks and answers dial-backs on its listener at `ip`.
 struct Client {
-  explicit Client(asio::io_context& io, std::string_view ip = "127.0.0.1")
+  explicit Client(asio::io_context& io, std::string_view ip = "127.0.0.1", std::string_view transport = "")
       : host(io, crypto::Ed25519PrivateKey::generate(), quiet()), dial_backs(host) {
-    EXPECT_FALSE(host.listen(ma("/ip4/" + std::string(ip) + "/tcp/0")));
+    EXPECT_FALSE(host.listen(ma("/ip4/" + std::string(ip) + "/tcp/0" + std::string(transport))));
     listen_addr = host.bound_addrs().front();
   }
   Host host;
@@ -137,6 +137,27 @@ TEST(AutonatService, V2ReachableListenerGetsOkAndTheNonce) {
     EXPECT_EQ(count(c.v2.dial_backs, "ok"), 1u);
     EXPECT_EQ(c.dial_data_requests, 0u);
     EXPECT_EQ(server.service.active_requests(), 0u);
+  });
+}
+
+TEST(AutonatService, V2DialsBackOverWebSocket) {
+  asio::io_context io;
+  Server server(io, test_config());
+  Client client(io, "127.0.0.1", "/ws");  // e.g. a node reachable only through its /ws listener
+  run(io, [&]() -> awaitable<void> {
+    auto conn = co_await client.host.dial(server.addr);
+    EXPECT_TRUE(conn);
+    if (!conn) co_return;
+    std::vector<Bytes> addrs{client.listen_addr.with_p2p(client.host.peer_id()).bytes()};
+    auto r = co_await autonat_v2_request(*conn, std::move(addrs), 42);
+    EXPECT_TRUE(r) << r.error().message();
+    if (!r) co_return;
+    EXPECT_EQ(r->response.dial_status, v2::DialStatus::OK);
+    const auto& got = client.dial_backs.received();
+    EXPECT_EQ(got.size(), 1u);
+    if (got.empty()) co_return;
+    EXPECT_EQ(got[0].nonce, 42u);
+    EXPECT_EQ(got[0].local_addr, client.listen_addr) << got[0].local_addr.to_string();  // ends in /ws
   });
 }
 

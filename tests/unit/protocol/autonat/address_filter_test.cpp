@@ -97,7 +97,7 @@ TEST(AddressFilter, UnspecifiedAndMulticastNeverDialed) {
   EXPECT_EQ(std::get<NoDialable>(r).last_reason, AddrSkip::non_public_ip);
 }
 
-TEST(AddressFilter, OnlyTcpOverIpWithOptionalP2p) {
+TEST(AddressFilter, OnlyTcpOrWsOverIpWithOptionalP2p) {
   const auto self = multiformats::PeerId::from_public_key(crypto::Ed25519PrivateKey::generate().public_key());
   const auto other = multiformats::PeerId::from_public_key(crypto::Ed25519PrivateKey::generate().public_key());
   DialPolicy policy;
@@ -112,7 +112,11 @@ TEST(AddressFilter, OnlyTcpOverIpWithOptionalP2p) {
       {"/ip4/5.6.7.8/tcp/4001/p2p/" + other.to_base58(), AddrSkip::other_peer},
       {"/ip4/5.6.7.8/tcp/0", AddrSkip::port_zero},
       {"/ip4/5.6.7.8/udp/4001/quic-v1", AddrSkip::unsupported_transport},
-      {"/ip4/5.6.7.8/tcp/4001/ws", AddrSkip::unsupported_transport},
+      {"/ip4/5.6.7.8/tcp/4001/ws", std::nullopt},
+      {"/ip4/5.6.7.8/tcp/4001/ws/p2p/" + self.to_base58(), std::nullopt},
+      {"/ip4/5.6.7.8/tcp/4001/wss", AddrSkip::unsupported_transport},
+      {"/ip4/5.6.7.8/tcp/4001/tls/ws", AddrSkip::unsupported_transport},
+      {"/ip4/5.6.7.8/tcp/4001/p2p/" + self.to_base58() + "/ws", AddrSkip::unsupported_transport},
       {"/dns4/example.com/tcp/4001", AddrSkip::unsupported_transport},
       {"/ip4/5.6.7.8/tcp/4001/p2p/" + other.to_base58() + "/p2p-circuit/p2p/" + self.to_base58(),
        AddrSkip::unsupported_transport},
