@@ -70,6 +70,9 @@ ReloadPlan plan_reload(const Config& a, const Config& b) {
   restart(rn, "agent-version", a.agent_version, b.agent_version);
   restart(rn, "protocol-version", a.protocol_version, b.protocol_version);
   restart(rn, "handshake-timeout", a.handshake_timeout, b.handshake_timeout);
+  restart(rn, "ws-port", a.ws_port, b.ws_port);
+  restart(rn, "tls-cert", a.tls_cert, b.tls_cert);
+  restart(rn, "tls-key", a.tls_key, b.tls_key);
   // The resource manager's limits are fixed when the host is built.
   const auto& r = a.resources;
   const auto& q = b.resources;

@@ -119,10 +119,11 @@ TEST(Reload, PlanListsAppliedChangesAndRestartOnlyOnes) {
   b.shutdown_grace = std::chrono::seconds(3);
   b.port = 5001;
   b.listen = {"/ip4/127.0.0.1/tcp/0"};
+  b.ws_port = 4002;
   const auto plan = plan_reload(a, b);
   EXPECT_EQ(plan.applied, (std::vector<std::string>{"max-reservations 128 -> 1", "circuit-duration 120 -> 30",
                                                     "shutdown-grace 10000 -> 3000"}));
-  EXPECT_EQ(plan.restart_needed, (std::vector<std::string>{"port", "listen"}));
+  EXPECT_EQ(plan.restart_needed, (std::vector<std::string>{"port", "listen", "ws-port"}));
   Config c = a;
   c.auth_tokens_file = "/etc/chiral-relay/tokens";
   EXPECT_EQ(plan_reload(a, c).restart_needed, std::vector<std::string>{"auth-tokens-file"});
