@@ -6,6 +6,7 @@
 #include <random>
 
 #include "daemon_process.hpp"
+#include "test_support.hpp"
 #include "services/autonat_client.hpp"
 
 using namespace chiral;
@@ -13,38 +14,15 @@ using namespace chiral::net;
 using namespace chiral::services;
 using namespace std::chrono_literals;
 using chiral::testing::DaemonProcess;
+using chiral::testing::Dir;
+using chiral::testing::log_has;
+using chiral::testing::quiet;
+using chiral::testing::run;
 namespace v1 = autonat::v1;
 namespace v2 = autonat::v2;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct Dir {
-  Dir() : path(fs::temp_directory_path() / ("chiral-autonat-test-" + std::to_string(std::random_device{}()))) {
-    fs::create_directories(path);
-  }
-  ~Dir() { fs::remove_all(path); }
-  fs::path path;
-};
-
-HostConfig quiet() {
-  HostConfig hc;
-  hc.connection.keepalive_interval = Clock::duration::zero();
-  return hc;
-}
-
-template <class F>
-void run(F body, std::chrono::seconds limit = std::chrono::seconds(40)) {
-  asio::io_context io;
-  bool finished = false;
-  asio::co_spawn(io, [&]() -> awaitable<void> {
-    co_await body(io);
-    finished = true;
-    io.stop();
-  }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
-  io.run_for(limit);
-  ASSERT_TRUE(finished);
-}
 
 multiformats::Multiaddr ma(std::string_view text) { return *multiformats::Multiaddr::from_string(text); }
 

@@ -9,53 +9,20 @@
 #include <sstream>
 
 #include "daemon_process.hpp"
+#include "test_support.hpp"
 #include "services/relay_client.hpp"
 
 using namespace chiral;
 using namespace chiral::net;
 using chiral::testing::DaemonProcess;
+using chiral::testing::Dir;
+using chiral::testing::log_has;
+using chiral::testing::quiet;
+using chiral::testing::run;
 using relay_proto::Status;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct Dir {
-  Dir() : path(fs::temp_directory_path() / ("chiral-ops-test-" + std::to_string(std::random_device{}()))) {
-    fs::create_directories(path);
-  }
-  ~Dir() { fs::remove_all(path); }
-  fs::path path;
-};
-
-HostConfig quiet() {
-  HostConfig hc;
-  hc.connection.keepalive_interval = Clock::duration::zero();
-  return hc;
-}
-
-template <class F>
-void run(F body) {
-  asio::io_context io;
-  bool finished = false;
-  asio::co_spawn(io, [&]() -> awaitable<void> {
-    co_await body(io);
-    finished = true;
-    io.stop();
-  }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
-  io.run_for(std::chrono::seconds(60));
-  ASSERT_TRUE(finished);
-}
-
-awaitable<bool> log_has(DaemonProcess& d, const char* needle, std::chrono::milliseconds limit) {
-  asio::steady_timer t(co_await asio::this_coro::executor);
-  const auto deadline = Clock::now() + limit;
-  while (d.log().find(needle) == std::string::npos) {
-    if (Clock::now() >= deadline) co_return false;
-    t.expires_after(std::chrono::milliseconds(20));
-    co_await t.async_wait(use_nothrow);
-  }
-  co_return true;
-}
 
 awaitable<Status> reserve_status(ConnectionPtr c) {
   auto r = co_await services::relay_reserve(c);

@@ -7,56 +7,24 @@
 #include <random>
 
 #include "daemon_process.hpp"
+#include "test_support.hpp"
 #include "services/relay_client.hpp"
 
 using namespace chiral;
 using namespace chiral::net;
 using chiral::testing::DaemonProcess;
+using chiral::testing::Dir;
+using chiral::testing::log_has;
+using chiral::testing::quiet;
+using chiral::testing::run;
 using relay_proto::Status;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Dir {
-  Dir() : path(fs::temp_directory_path() / ("chiral-shutdown-test-" + std::to_string(std::random_device{}()))) {
-    fs::create_directories(path);
-  }
-  ~Dir() { fs::remove_all(path); }
-  fs::path path;
-};
-
-HostConfig quiet() {
-  HostConfig hc;
-  hc.connection.keepalive_interval = Clock::duration::zero();
-  return hc;
-}
-
-template <class F>
-void run(F body) {
-  asio::io_context io;
-  bool finished = false;
-  asio::co_spawn(io, [&]() -> awaitable<void> {
-    co_await body(io);
-    finished = true;
-    io.stop();
-  }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
-  io.run_for(std::chrono::seconds(60));
-  ASSERT_TRUE(finished);
-}
-
 awaitable<void> sleep_for(std::chrono::milliseconds d) {
   asio::steady_timer t(co_await asio::this_coro::executor, d);
   co_await t.async_wait(use_nothrow);
-}
-
-// Polls the daemon's log without blocking the test's io loop.
-awaitable<bool> log_has(DaemonProcess& d, const char* needle, std::chrono::milliseconds limit) {
-  const auto deadline = Clock::now() + limit;
-  while (d.log().find(needle) == std::string::npos) {
-    if (Clock::now() >= deadline) co_return false;
-    co_await sleep_for(std::chrono::milliseconds(20));
-  }
-  co_return true;
 }
 
 // Reads until EOF or error; returns the bytes and whether the end was a clean EOF.
