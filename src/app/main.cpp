@@ -120,8 +120,7 @@ int run(const app::Config& cfg, int argc, char** argv) {
   if (cfg.autonat) {
     services::AutonatConfig ac;
     ac.allow_private = cfg.autonat_allow_private;
-    autonat.emplace(host, ac);
-    spdlog::info("autonat: serving v2 and v1{}", cfg.autonat_allow_private ? " (private addresses allowed)" : "");
+    autonat.emplace(host, ac);  // (logs what it serves)
   }
 
   std::vector<std::string> listen = cfg.listen;
