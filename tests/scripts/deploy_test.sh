@@ -91,7 +91,9 @@ runtime_libs() {
   done < <(ldd "$bin" | awk '$2 == "=>" {print $1, $3} $2 != "=>" {print $1, $1}')
   [[ -z "$missing" ]] || { echo "runtime stage lacks:$missing"; return 1; }
 }
-if ldd "$bin" | grep -q -e libasan -e libubsan; then
+# (ldd captured first: `ldd | grep -q` under pipefail fails at random when grep exits before ldd is done)
+linked=$(ldd "$bin")
+if [[ "$linked" == *libasan* || "$linked" == *libubsan* ]]; then
   skip "runtime libraries: $bin is a sanitizer build"
 elif command -v dpkg >/dev/null 2>&1; then
   check "runtime stage installs every library of chiral-relay" runtime_libs
