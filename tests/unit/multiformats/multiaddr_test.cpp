@@ -231,6 +231,19 @@ TEST(Multiaddr, InvalidBinary) {
   EXPECT_EQ(Multiaddr::from_bytes(big).error(), make_error_code(MultiaddrError::too_large));
 }
 
+// Found by fuzz_multiaddr_bytes: 1 KiB of 2-byte components prints ~5x longer; the text must still parse.
+TEST(Multiaddr, LargestBinaryFormsRoundTripThroughText) {
+  Bytes many;
+  while (many.size() + 2 <= Multiaddr::kMaxBinarySize) append(many, Bytes{0x2b, 0xff});  // /ipcidr/255
+  auto a = Multiaddr::from_bytes(many);
+  ASSERT_TRUE(a) << a.error().message();
+  const std::string text = a->to_string();
+  EXPECT_GT(text.size(), 4096u);
+  auto back = Multiaddr::from_string(text);
+  ASSERT_TRUE(back) << back.error().message();
+  EXPECT_EQ(back->bytes(), many);
+}
+
 // go-multiaddr TestDNS: "7*" + 42 '0' is /dns6 with a 42-byte name; it must survive a text round trip.
 TEST(Multiaddr, GoDnsBytes) {
   const std::string raw = "7*000000000000000000000000000000000000000000";
