@@ -9,6 +9,7 @@
 
 #include "core/uvarint.hpp"
 #include "daemon_process.hpp"
+#include "flood_util.hpp"
 #include "net/host.hpp"
 #include "proto/noise.pb.h"
 #include "protocol/multistream/dialer.hpp"
@@ -22,6 +23,7 @@
 
 using namespace chiral;
 using chiral::testing::DaemonProcess;
+using chiral::testing::honest_peer_served;  // dial, identify, ping three times
 namespace fs = std::filesystem;
 using net::asio::ip::tcp;
 
@@ -132,30 +134,6 @@ Bytes payload_bytes(const Bytes& key, const Bytes& sig, std::size_t padding = 0)
   return out;
 }
 
-// An honest client: dial, identify, ping. True when all of it works.
-bool honest_peer_is_served(const std::string& addr) {
-  net::asio::io_context io;
-  net::HostConfig hc;
-  hc.connection.keepalive_interval = net::Clock::duration::zero();
-  net::Host host(io, crypto::Ed25519PrivateKey::generate(), hc);
-  services::PeerStore peers;
-  services::IdentifyService identify(host, peers, {"daemon-test/1", "/chiral/relay/1.0.0", false});
-  services::PingService ping(host);
-  bool ok = false;
-  net::asio::co_spawn(io, [&]() -> net::awaitable<void> {
-    auto conn = co_await host.dial(*multiformats::Multiaddr::from_string(addr));
-    if (conn) {
-      auto info = co_await identify.identify(*conn);
-      auto rtts = co_await ping.ping(*conn, 3, std::chrono::seconds(5));
-      ok = info && rtts && rtts->size() == 3;
-      (*conn)->close("test done");
-    }
-    io.stop();
-  }, net::asio::detached);
-  io.run_for(std::chrono::seconds(15));
-  return ok;
-}
-
 class Daemon : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -164,14 +142,14 @@ class Daemon : public ::testing::Test {
     ASSERT_TRUE(daemon_->started()) << daemon_->log();
   }
   void TearDown() override {
-    EXPECT_TRUE(honest_peer_is_served(daemon_->multiaddr())) << daemon_->log();
+    EXPECT_TRUE(honest_peer_served(daemon_->multiaddr())) << daemon_->log();
     EXPECT_EQ(daemon_->stop(), 0) << daemon_->log();
   }
   TempDir dir_;
   std::unique_ptr<DaemonProcess> daemon_;
 };
 
-TEST_F(Daemon, ServesHonestPeer) { EXPECT_TRUE(honest_peer_is_served(daemon_->multiaddr())); }
+TEST_F(Daemon, ServesHonestPeer) { EXPECT_TRUE(honest_peer_served(daemon_->multiaddr())); }
 
 TEST_F(Daemon, GarbageInsteadOfMultistreamHeader) {
   RawClient c(daemon_->port());
